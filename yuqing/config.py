@@ -1,0 +1,98 @@
+"""One settings object, loaded once (environment ``YUQING_*`` over an optional TOML file) and
+passed down. Nothing reads the environment at import time.
+
+Environment variables:
+
+- ``YUQING_HOME``: the data directory (default ``./var``): SQLite store, models, caches.
+- ``YUQING_DATABASE_URL``: an SQLAlchemy URL; default ``sqlite:///$YUQING_HOME/yuqing.db``.
+  PostgreSQL: ``postgresql+psycopg://user@127.0.0.1:5432/dbname``.
+- ``YUQING_CONFIG``: a TOML file with the same keys in lower case
+  (default ``$YUQING_HOME/yuqing.toml``).
+- ``YUQING_SOURCES``: the sources file (default ``$YUQING_HOME/sources.toml``).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+
+class ConfigError(ValueError):
+    """A setting that cannot be used; the message names the setting and where it came from."""
+
+
+@dataclass(frozen=True)
+class HttpLimits:
+    connect_timeout: float = 5.0
+    read_timeout: float = 15.0
+    max_bytes: int = 5 * 1024 * 1024
+    max_redirects: int = 5
+    user_agent: str = "yuqing/0.1 (+public-opinion monitoring)"
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    database_url: str
+    sources_file: Path
+    http: HttpLimits = field(default_factory=HttpLimits)
+    #: the timezone in which days are cut and times are shown (DESIGN: house rules)
+    display_tz: str = "Asia/Shanghai"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.home / "models"
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.home / "cache"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def with_database(self, url: str) -> Settings:
+        return replace(self, database_url=url)
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Build the settings from ``env`` (default: the process environment) and the config file."""
+    env = os.environ if env is None else env
+    home = Path(env.get("YUQING_HOME", "var")).expanduser()
+    config_path = Path(env.get("YUQING_CONFIG", home / "yuqing.toml"))
+    file_values: dict[str, object] = {}
+    if config_path.is_file():
+        try:
+            file_values = tomllib.loads(config_path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"config file {config_path}: {exc}") from exc
+    elif "YUQING_CONFIG" in env:
+        raise ConfigError(f"YUQING_CONFIG names {config_path}, which is not a file")
+
+    def pick(key: str, default: str) -> str:
+        value = env.get(f"YUQING_{key.upper()}") or file_values.get(key) or default
+        if not isinstance(value, str):
+            raise ConfigError(f"setting {key!r} in {config_path} must be a string")
+        return value
+
+    database_url = pick("database_url", f"sqlite:///{home / 'yuqing.db'}")
+    sources_file = Path(pick("sources", str(home / "sources.toml")))
+    http = _http_limits(file_values.get("http", {}), config_path)
+    return Settings(home=home, database_url=database_url, sources_file=sources_file, http=http)
+
+
+def _http_limits(values: object, origin: Path) -> HttpLimits:
+    if not isinstance(values, dict):
+        raise ConfigError(f"[http] in {origin} must be a table")
+    known = {f.name: f.type for f in fields(HttpLimits)}
+    unknown = set(values) - set(known)
+    if unknown:
+        raise ConfigError(f"[http] in {origin}: unknown keys {sorted(unknown)}")
+    limits = HttpLimits()
+    try:
+        return replace(limits, **{k: type(getattr(limits, k))(v) for k, v in values.items()})
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"[http] in {origin}: {exc}") from exc

@@ -1,0 +1,212 @@
+"""The SQL schema as SQLAlchemy 2.x typed models.
+
+Every timestamp is stored in UTC. SQLite has no time zone type, so :class:`UTCDateTime` makes the
+round trip explicit: aware datetimes in, aware UTC datetimes out, on both SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+# Stable constraint names, so that migrations can refer to them on every backend.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC datetime on every backend; naive values are refused."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: store aware UTC times only")
+        value = value.astimezone(UTC)
+        # SQLite stores text; drop the offset so that text comparisons order correctly.
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class JSONText(TypeDecorator[Any]):
+    """JSON kept readable (UTF-8, not \\u escapes) on SQLite; native JSON on PostgreSQL."""
+
+    impl = JSON
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Any) -> Any:
+        return dialect.type_descriptor(Text() if dialect.name == "sqlite" else JSON())
+
+    def process_bind_param(self, value: Any, dialect: Any) -> Any:
+        if dialect.name == "sqlite" and value is not None:
+            return json.dumps(value, ensure_ascii=False)
+        return value
+
+    def process_result_value(self, value: Any, dialect: Any) -> Any:
+        if dialect.name == "sqlite" and value is not None:
+            return json.loads(value)
+        return value
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Source(Base):
+    """A feed or site we watch, with the jurisdiction that owns what it publishes."""
+
+    __tablename__ = "sources"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    url: Mapped[str] = mapped_column(String(2000), unique=True)
+    kind: Mapped[str] = mapped_column(String(20), default="feed")
+    region_code: Mapped[str] = mapped_column(String(12), default="")
+    region_name: Mapped[str] = mapped_column(String(100), default="")
+    #: national | provincial | municipal | county
+    level: Mapped[str] = mapped_column(String(20), default="")
+    department: Mapped[str] = mapped_column(String(200), default="")
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Conditional GET state: an unchanged feed costs one request and stores nothing.
+    etag: Mapped[str | None] = mapped_column(String(500))
+    last_modified: Mapped[str | None] = mapped_column(String(100))
+    last_body_hash: Mapped[str | None] = mapped_column(String(64))
+    # Health.
+    last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error_kind: Mapped[str | None] = mapped_column(String(20))
+    last_warning: Mapped[str | None] = mapped_column(Text)
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    posts: Mapped[list[Post]] = relationship(back_populates="source")
+
+
+class Post(Base):
+    """One public post, stored once: exact duplicates collide on URL or content hash."""
+
+    __tablename__ = "posts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"))
+    canonical_url: Mapped[str] = mapped_column(String(2000), unique=True)
+    guid: Mapped[str | None] = mapped_column(String(2000))
+    title: Mapped[str] = mapped_column(Text, default="")
+    #: cleaned, simplified text: what analysis reads
+    text: Mapped[str] = mapped_column(Text)
+    #: cleaned text in the script it was published in
+    original_text: Mapped[str] = mapped_column(Text)
+    author: Mapped[str | None] = mapped_column(String(300))
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    content_hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+    source: Mapped[Source] = relationship(back_populates="posts")
+    classifications: Mapped[list[Classification]] = relationship(back_populates="post")
+
+    __table_args__ = (Index("ix_posts_fetched_at", "fetched_at"),)
+
+
+class Classification(Base):
+    """One label's score for one post by one model version; history is kept across models."""
+
+    __tablename__ = "classifications"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
+    label: Mapped[str] = mapped_column(String(40))
+    score: Mapped[float] = mapped_column(Float)
+    #: whether the score passed the label's threshold
+    flagged: Mapped[bool] = mapped_column(Boolean, default=False)
+    model_version: Mapped[str] = mapped_column(String(100))
+    reasons: Mapped[list[str]] = mapped_column(JSONText, default=list)
+    classified_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    post: Mapped[Post] = relationship(back_populates="classifications")
+
+    __table_args__ = (
+        Index("ix_classifications_post_model", "post_id", "model_version"),
+        UniqueConstraint("post_id", "model_version", "label", name="uq_classifications_run"),
+    )
+
+
+class Case(Base):
+    """A post the government must answer, with its deadline (section 三) and owner (section 一)."""
+
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), unique=True)
+    category: Mapped[str] = mapped_column(String(40))
+    #: 特别重大 | 重大 | 较大 | 一般
+    severity: Mapped[str] = mapped_column(String(20))
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: when the opinion surfaced; the deadline runs from here, not from when we noticed it
+    surfaced_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: press_conference (24 h) | response (48 h)
+    response_form: Mapped[str] = mapped_column(String(40))
+    #: open | responded | closed
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    responsible_party: Mapped[str] = mapped_column(String(300))
+    coordinator: Mapped[str] = mapped_column(String(300), default="")
+    #: who else must be told: e.g. public security and internet regulators for a rumour
+    referral: Mapped[str] = mapped_column(String(300), default="")
+    routing_reasons: Mapped[list[str]] = mapped_column(JSONText, default=list)
+    model_version: Mapped[str] = mapped_column(String(100))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    post: Mapped[Post] = relationship()
+    events: Mapped[list[CaseEvent]] = relationship(
+        back_populates="case", order_by="CaseEvent.id", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (Index("ix_cases_status_due", "status", "due_at"),)
+
+
+class CaseEvent(Base):
+    """The audit trail of a case: what changed, when, by whom."""
+
+    __tablename__ = "case_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(40))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSONText, default=dict)
+
+    case: Mapped[Case] = relationship(back_populates="events")
+
+    __table_args__ = (Index("ix_case_events_case", "case_id"),)
