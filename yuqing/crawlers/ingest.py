@@ -1,0 +1,209 @@
+"""Feed ingestion: fetch every due source, parse, normalise, deduplicate and store its posts.
+
+Each source is fetched and prepared on its own (``prepare_source`` is a pure function of a
+snapshot, so it can run in a worker), then stored in its own transaction together with its health,
+so one broken source never stops the others and never loses what was already stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import httpx
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from yuqing.config import HttpLimits
+from yuqing.crawlers.errors import CrawlError
+from yuqing.crawlers.feeds import FeedEntry, parse_feed
+from yuqing.crawlers.fetch import Validators, fetch, make_client
+from yuqing.crawlers.health import is_due, next_attempt, should_disable
+from yuqing.crawlers.normalize import normalize_entry
+from yuqing.crawlers.urls import canonicalize_url
+from yuqing.storage.db import transaction
+from yuqing.storage.posts import NewPost, store_posts
+from yuqing.storage.schema import Source
+
+#: fetching is network-bound: a few requests in flight hide each other's latency
+FETCH_WORKERS = 8
+#: column widths of posts.canonical_url / guid and posts.author
+MAX_KEY = 2000
+MAX_AUTHOR = 300
+
+
+@dataclass(frozen=True)
+class SourceSnapshot:
+    id: int
+    name: str
+    url: str
+    validators: Validators
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """What one fetch produced, before anything is stored."""
+
+    snapshot: SourceSnapshot
+    status: str  # fetched | not_modified | unchanged | failed
+    validators: Validators | None = None
+    posts: list[NewPost] = field(default_factory=list)
+    skipped_empty: int = 0
+    skipped_bad_link: int = 0
+    warning: str | None = None
+    error: str | None = None
+    error_kind: str | None = None
+
+
+@dataclass(frozen=True)
+class SourceReport:
+    name: str
+    status: str
+    new_posts: int = 0
+    duplicates: int = 0
+    skipped_empty: int = 0
+    warning: str | None = None
+    error: str | None = None
+    disabled: bool = False
+
+
+def entry_key(entry: FeedEntry, content_hash: str, base_url: str, source_id: int) -> str:
+    """The identity a post is stored under: its canonical link; without a usable link its guid
+    (scoped to the source, since guids are only unique within one feed); else its content."""
+    for candidate in (entry.link, entry.guid):
+        if candidate and candidate.startswith(("http://", "https://", "/")):
+            try:
+                return canonicalize_url(candidate, base=base_url)
+            except ValueError:
+                continue
+    if entry.guid:
+        return f"guid:{source_id}:{entry.guid.strip()}"
+    return f"hash:{content_hash}"
+
+
+def to_posts(entries: list[FeedEntry], base_url: str, source_id: int) -> tuple[list[NewPost], int]:
+    """Normalise entries into posts; entries with no text at all are skipped and counted."""
+    posts: list[NewPost] = []
+    empty = 0
+    for entry in entries:
+        norm = normalize_entry(entry.title, entry.html)
+        if not norm.title and not norm.text:
+            empty += 1
+            continue
+        key = entry_key(entry, norm.content_hash, base_url, source_id)
+        if len(key) > MAX_KEY:  # absurd links are link-farm noise; key on the content instead
+            key = f"hash:{norm.content_hash}"
+        posts.append(
+            NewPost(
+                canonical_url=key,
+                guid=entry.guid[:MAX_KEY] if entry.guid else None,
+                title=norm.title,
+                text=norm.text,
+                original_text=norm.original_text,
+                author=entry.author[:MAX_AUTHOR] if entry.author else None,
+                published_at=entry.published,
+                content_hash=norm.content_hash,
+            )
+        )
+    return posts, empty
+
+
+def prepare_source(client: httpx.Client, limits: HttpLimits, snap: SourceSnapshot) -> Prepared:
+    """Fetch and parse one source; every crawler error becomes a ``failed`` result."""
+    try:
+        result = fetch(client, snap.url, limits, snap.validators)
+        if result.status != "fetched" or result.body is None:
+            return Prepared(snap, result.status, validators=result.validators)
+        feed = parse_feed(result.body, result.headers, result.final_url)
+        posts, empty = to_posts(feed.entries, result.final_url, snap.id)
+        return Prepared(snap, "fetched", result.validators, posts, empty, warning=feed.warning)
+    except CrawlError as exc:
+        return Prepared(snap, "failed", error=str(exc), error_kind=getattr(exc, "kind", "soft"))
+
+
+def record(session: Session, prepared: Prepared, now: datetime) -> SourceReport:
+    """Store one source's posts and health in the caller's transaction."""
+    source = session.get(Source, prepared.snapshot.id)
+    if source is None:  # deleted while we were fetching
+        return SourceReport(prepared.snapshot.name, "gone")
+    source.last_attempt_at = now
+    if prepared.status == "failed":
+        source.consecutive_failures += 1
+        source.last_error = prepared.error
+        source.last_error_kind = prepared.error_kind
+        kind = prepared.error_kind or "soft"
+        source.next_attempt_at = next_attempt(now, source.consecutive_failures, kind)
+        if should_disable(source.consecutive_failures, kind):
+            source.enabled = False
+        return SourceReport(
+            source.name, "failed", error=prepared.error, disabled=not source.enabled
+        )
+    stored = store_posts(session, source.id, prepared.posts, now)
+    source.last_success_at = now
+    source.consecutive_failures = 0
+    source.last_error = source.last_error_kind = None
+    source.next_attempt_at = None
+    if prepared.status == "fetched":
+        source.last_warning = prepared.warning
+    if prepared.validators is not None:
+        source.etag = prepared.validators.etag
+        source.last_modified = prepared.validators.last_modified
+        source.last_body_hash = prepared.validators.body_hash
+    return SourceReport(
+        source.name,
+        prepared.status,
+        new_posts=stored.inserted,
+        duplicates=stored.duplicates,
+        skipped_empty=prepared.skipped_empty,
+        warning=prepared.warning,
+    )
+
+
+def due_sources(
+    session: Session, now: datetime, names: list[str] | None = None, force: bool = False
+) -> list[SourceSnapshot]:
+    """Sources to fetch now: the named ones (always), else every enabled source out of backoff."""
+    query = select(Source).order_by(Source.id)
+    if names:
+        query = query.where(Source.name.in_(names))
+    snaps = []
+    for s in session.scalars(query):
+        if names or force or is_due(s.next_attempt_at, s.enabled, now):
+            validators = Validators(s.etag, s.last_modified, s.last_body_hash)
+            snaps.append(SourceSnapshot(s.id, s.name, s.url, validators))
+    return snaps
+
+
+def ingest(
+    sessions: sessionmaker[Session],
+    limits: HttpLimits,
+    now: Callable[[], datetime],
+    names: list[str] | None = None,
+    force: bool = False,
+) -> Iterator[SourceReport]:
+    """Fetch the due (or named) sources and store what they hold; yields one report per source
+    as soon as it is stored."""
+    with sessions() as session:
+        snaps = due_sources(session, now(), names, force)
+    with make_client(limits) as client, ThreadPoolExecutor(FETCH_WORKERS) as pool:
+        futures = [pool.submit(prepare_source, client, limits, snap) for snap in snaps]
+        for future in futures:
+            prepared = future.result()
+            try:
+                with transaction(sessions) as session:
+                    report = record(session, prepared, now())
+            except SQLAlchemyError as exc:
+                # The transaction rolled back, so nothing half-stored remains; record the failure
+                # on the source and go on with the others.
+                failed = Prepared(
+                    prepared.snapshot,
+                    "failed",
+                    error=f"could not store posts: {exc.orig or exc}",
+                    error_kind="soft",
+                )
+                with transaction(sessions) as session:
+                    report = record(session, failed, now())
+            yield report

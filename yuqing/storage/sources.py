@@ -1,0 +1,99 @@
+"""Reading and writing sources, with their health and post counts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from yuqing.crawlers.sources import SourceSpec
+from yuqing.storage.errors import DuplicateSource, NotFound
+from yuqing.storage.schema import Post, Source
+
+JURISDICTION = ("region_code", "region_name", "level", "department")
+
+
+def add_source(session: Session, spec: SourceSpec, now: datetime) -> Source:
+    """Add a new source; raise :class:`DuplicateSource` if its name or URL is taken."""
+    clash = session.scalar(
+        select(Source).where((Source.name == spec.name) | (Source.url == spec.url))
+    )
+    if clash is not None:
+        field = "name" if clash.name == spec.name else "URL"
+        raise DuplicateSource(
+            f"a source with that {field} already exists: {clash.name} ({clash.url})"
+        )
+    source = Source(
+        name=spec.name,
+        url=spec.url,
+        created_at=now,
+        consecutive_failures=0,
+        enabled=True,
+        kind="feed",
+        **{k: getattr(spec, k) for k in JURISDICTION},
+    )
+    session.add(source)
+    session.flush()
+    return source
+
+
+def sync_sources(session: Session, specs: list[SourceSpec], now: datetime) -> tuple[int, int]:
+    """Add sources not yet known (matched by URL, then by name) and refresh the jurisdiction of
+    known ones. Never deletes: a source dropped from a file keeps its stored posts.
+    Returns (added, updated)."""
+    added = updated = 0
+    by_url = {s.url: s for s in session.scalars(select(Source))}
+    by_name = {s.name: s for s in by_url.values()}
+    for spec in specs:
+        existing = by_url.get(spec.url) or by_name.get(spec.name)
+        if existing is None:
+            source = add_source(session, spec, now)
+            by_url[source.url], by_name[source.name] = source, source
+            added += 1
+            continue
+        changes = {
+            k: getattr(spec, k)
+            for k in (*JURISDICTION, "name", "url")
+            if getattr(existing, k) != getattr(spec, k)
+        }
+        if changes:
+            for key, value in changes.items():
+                setattr(existing, key, value)
+            updated += 1
+    session.flush()
+    return added, updated
+
+
+def get_source(session: Session, name: str) -> Source:
+    source = session.scalar(select(Source).where(Source.name == name))
+    if source is None:
+        known = session.scalars(select(Source.name).order_by(Source.name)).all()
+        hint = f"; known sources: {', '.join(known)}" if known else "; no sources yet"
+        raise NotFound(f"unknown source {name!r}{hint}")
+    return source
+
+
+@dataclass(frozen=True)
+class SourceRow:
+    source: Source
+    posts: int
+
+
+def list_sources(session: Session) -> list[SourceRow]:
+    counts = (
+        select(Post.source_id, func.count(Post.id).label("n")).group_by(Post.source_id).subquery()
+    )
+    rows = session.execute(
+        select(Source, func.coalesce(counts.c.n, 0))
+        .outerjoin(counts, counts.c.source_id == Source.id)
+        .order_by(Source.name)
+    )
+    return [SourceRow(source, int(n)) for source, n in rows]
+
+
+def to_spec(source: Source) -> SourceSpec:
+    return SourceSpec(
+        name=source.name, url=source.url, **{k: getattr(source, k) for k in JURISDICTION}
+    )
