@@ -1,0 +1,582 @@
+"""The ``yuqing`` command: every job by hand.
+
+Library code raises specific exceptions; only this module turns them into one line on stderr and
+an exit status (1 for a failed job, 2 for a usage mistake), never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections.abc import Callable, Sequence
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from yuqing.app import App
+from yuqing.config import ConfigError, load_settings
+
+EPILOG_HINT = "Data directory: $YUQING_HOME (default ./var); database: $YUQING_DATABASE_URL."
+
+
+class UsageError(Exception):
+    """A mistake in how the command was called (exit status 2)."""
+
+
+def parse_duration(text: str) -> timedelta:
+    """``7d``, ``12h``, ``30m`` → timedelta."""
+    match = re.fullmatch(r"(\d+)\s*([dhm])", text.strip())
+    if not match:
+        raise UsageError(f"bad duration {text!r}: use a number and d, h or m, e.g. 7d, 12h, 30m")
+    amount, unit = int(match.group(1)), match.group(2)
+    return timedelta(**{{"d": "days", "h": "hours", "m": "minutes"}[unit]: amount})
+
+
+def parse_day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"bad date {text!r}: use YYYY-MM-DD, e.g. 2026-11-27") from None
+
+
+def read_user_file(path: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except FileNotFoundError:
+        raise UsageError(f"file not found: {path}") from None
+    except IsADirectoryError:
+        raise UsageError(f"{path} is a directory, not a file") from None
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+
+
+def out(text: str = "") -> None:
+    print(text)
+
+
+def emit_json(value: Any) -> None:
+    print(json.dumps(value, ensure_ascii=False, indent=2))
+
+
+# --- commands ---------------------------------------------------------------------------------
+
+
+def cmd_init(app: App, args: argparse.Namespace) -> int:
+    from yuqing import jobs
+
+    jobs.init_store(app)
+    out(f"store ready: {app.settings.database_url}")
+    synced = jobs.sync_sources_file(app)
+    if synced is not None:
+        out(f"sources file {app.settings.sources_file}: {synced[0]} added, {synced[1]} updated")
+    version, trained = jobs.ensure_model(app)
+    out(f"model {'trained from the seed corpus' if trained else 'in use'}: {version}")
+    return 0
+
+
+def cmd_db_upgrade(app: App, args: argparse.Namespace) -> int:
+    from yuqing.storage.db import current_revision, upgrade
+
+    upgrade(app.engine, args.revision)
+    out(f"database at revision {current_revision(app.engine)}")
+    return 0
+
+
+def cmd_ingest(app: App, args: argparse.Namespace) -> int:
+    from yuqing import jobs
+
+    app.ready()
+    jobs.sync_sources_file(app)
+    if args.source:
+        from yuqing.storage.db import transaction
+        from yuqing.storage.sources import get_source
+
+        with transaction(app.sessions) as session:
+            for name in args.source:
+                get_source(session, name)  # unknown names fail before any fetching
+    reports = jobs.run_ingest(app, args.source, args.force)
+    print_ingest(reports)
+    return 0
+
+
+def print_ingest(reports: Sequence[Any]) -> None:
+    from yuqing.display import terminal_safe
+
+    new = sum(r.new_posts for r in reports)
+    failed = [r for r in reports if r.status == "failed"]
+    for r in reports:
+        line = f"  {terminal_safe(r.name)}: {r.status}"
+        if r.status not in ("failed", "not_modified", "unchanged"):
+            line += f", {r.new_posts} new, {r.duplicates} already stored"
+            if r.skipped_empty:
+                line += f", {r.skipped_empty} empty skipped"
+        if r.warning:
+            line += f" (warning: {terminal_safe(r.warning)})"
+        if r.error:
+            line += f": {terminal_safe(r.error)}" + (" [disabled]" if r.disabled else "")
+        out(line)
+    out(f"ingested {len(reports)} sources: {new} new posts, {len(failed)} failed")
+
+
+def cmd_triage(app: App, args: argparse.Namespace) -> int:
+    from yuqing import jobs
+
+    app.ready()
+    since = app.clock() - parse_duration(args.since) if args.since else None
+    report = jobs.run_triage(app, since)
+    out(
+        f"triaged {report.classified} posts with model {report.model_version}: "
+        f"{report.flagged} flagged, {report.cases_opened} cases opened"
+    )
+    return 0
+
+
+def cmd_sweep(app: App, args: argparse.Namespace) -> int:
+    from yuqing import jobs
+
+    app.ready()
+    out(f"{jobs.run_sweep(app)} cases newly overdue")
+    return 0
+
+
+def cmd_queue(app: App, args: argparse.Namespace) -> int:
+    from yuqing.triage.queue import as_json, daily_queue, format_table
+
+    app.ready()
+    now = app.clock()
+    day = parse_day(args.date) if args.date else now.astimezone(app.tz).date()
+    with app.sessions() as session:
+        items = daily_queue(session, day, app.tz, now)
+    if args.json:
+        emit_json(
+            {"date": day.isoformat(), "timezone": app.tz.key, "cases": as_json(items, app.tz)}
+        )
+    else:
+        out(format_table(items, day, app.tz))
+    return 0
+
+
+def cmd_demo(app: App, args: argparse.Namespace) -> int:
+    from yuqing import jobs
+    from yuqing.demo.server import DemoServer
+
+    jobs.init_store(app)
+    version, trained = jobs.ensure_model(app)
+    out(f"model {'trained from the seed corpus' if trained else 'in use'}: {version}")
+    with DemoServer() as server:
+        out(f"serving the demo feeds on {server.base}")
+        added, updated = jobs.add_sources(app, server.sources())
+        out(f"demo sources: {added} added, {updated} updated")
+        names = [s.name for s in server.sources()]
+        print_ingest(jobs.run_ingest(app, names))
+    report = jobs.run_triage(app)
+    out(
+        f"triaged {report.classified} posts with model {report.model_version}: "
+        f"{report.flagged} flagged, {report.cases_opened} cases opened"
+    )
+    jobs.run_sweep(app)
+    out()
+    return cmd_queue(app, argparse.Namespace(date=None, json=False))
+
+
+def cmd_sources_list(app: App, args: argparse.Namespace) -> int:
+    from yuqing.display import terminal_safe
+    from yuqing.storage.sources import list_sources
+
+    app.ready()
+    with app.sessions() as session:
+        rows = list_sources(session)
+    tz = app.tz
+
+    def when(moment: datetime | None) -> str | None:
+        return moment.astimezone(tz).isoformat(timespec="seconds") if moment else None
+
+    data = [
+        {
+            "name": r.source.name,
+            "url": r.source.url,
+            "region_code": r.source.region_code,
+            "region_name": r.source.region_name,
+            "level": r.source.level,
+            "department": r.source.department,
+            "enabled": r.source.enabled,
+            "posts": r.posts,
+            "last_success_at": when(r.source.last_success_at),
+            "last_error": r.source.last_error,
+            "last_warning": r.source.last_warning,
+            "consecutive_failures": r.source.consecutive_failures,
+            "next_attempt_at": when(r.source.next_attempt_at),
+        }
+        for r in rows
+    ]
+    if args.json:
+        emit_json(data)
+        return 0
+    if not data:
+        out("no sources yet: add one with `yuqing sources add --name N --url U`")
+    for d in data:
+        health = "ok" if not d["last_error"] else f"failing ×{d['consecutive_failures']}"
+        if not d["enabled"]:
+            health = "disabled"
+        if d["last_success_at"] is None and not d["last_error"]:
+            health = "never fetched"
+        out(
+            f"{terminal_safe(d['name'])}  [{health}]  {d['posts']} posts  {terminal_safe(d['url'])}"
+        )
+        place = " ".join(x for x in (d["region_name"], d["level"], d["department"]) if x)
+        if place:
+            out(f"    jurisdiction: {terminal_safe(place)} {d['region_code']}")
+        if d["last_success_at"]:
+            out(f"    last success: {d['last_success_at']}")
+        if d["last_error"]:
+            out(f"    last error: {terminal_safe(d['last_error'])}")
+            out(f"    next attempt: {d['next_attempt_at']}")
+        if d["last_warning"]:
+            out(f"    warning: {terminal_safe(d['last_warning'])}")
+    return 0
+
+
+def cmd_sources_add(app: App, args: argparse.Namespace) -> int:
+    from yuqing.crawlers.sources import SourceSpec, check_spec
+    from yuqing.storage.db import transaction
+    from yuqing.storage.sources import add_source
+
+    app.ready()
+    spec = check_spec(
+        SourceSpec(
+            name=args.name,
+            url=args.url,
+            region_code=args.region_code or "",
+            region_name=args.region or "",
+            level=args.level or "",
+            department=args.department or "",
+        ),
+        "source",
+    )
+    with transaction(app.sessions) as session:
+        add_source(session, spec, app.clock())
+    out(f"added source {spec.name}: {spec.url}")
+    return 0
+
+
+def cmd_sources_import(app: App, args: argparse.Namespace) -> int:
+    from yuqing import jobs
+    from yuqing.crawlers.sources import parse_opml, parse_sources_toml
+
+    app.ready()
+    raw = read_user_file(args.file)
+    if args.file.endswith(".toml"):
+        specs = parse_sources_toml(raw.decode("utf-8", errors="strict"), args.file)
+    else:
+        specs = parse_opml(raw, args.file)
+    added, updated = jobs.add_sources(app, specs)
+    out(f"{args.file}: {len(specs)} sources, {added} added, {updated} updated")
+    return 0
+
+
+def cmd_sources_export(app: App, args: argparse.Namespace) -> int:
+    from yuqing.crawlers.sources import to_opml
+    from yuqing.storage.sources import list_sources, to_spec
+
+    app.ready()
+    with app.sessions() as session:
+        data = to_opml([to_spec(r.source) for r in list_sources(session)])
+    if args.output in (None, "-"):
+        sys.stdout.write(data.decode("utf-8"))
+    else:
+        Path(args.output).write_bytes(data)
+        out(f"wrote {args.output}")
+    return 0
+
+
+def cmd_train(app: App, args: argparse.Namespace) -> int:
+    from yuqing.models import registry
+    from yuqing.models.classifier import train
+    from yuqing.models.corpus import load_seed
+
+    examples = [] if args.no_seed else load_seed()
+    examples += load_data_files(args.data, args.label_map)
+    if not examples:
+        raise UsageError("nothing to train on: --no-seed needs at least one --data FILE")
+    classifier = train(examples)
+    version = registry.save(classifier, app.settings.models_dir, now=app.clock(), name=args.name)
+    registry.set_current(app.settings.models_dir, version)
+    out(f"trained model {version} on {len(examples)} examples; it is now in use")
+    return 0
+
+
+def load_data_files(paths: Sequence[str], label_map: str | None) -> list[Any]:
+    from yuqing.models.corpus import load_csv, load_jsonl, parse_label_map
+
+    mapping = parse_label_map(label_map) if label_map else None
+    examples: list[Any] = []
+    for path in paths:
+        if not Path(path).is_file():
+            raise UsageError(f"file not found: {path}")
+        loader = load_csv if path.endswith(".csv") else load_jsonl
+        examples += loader(Path(path), mapping)
+    return examples
+
+
+def cmd_evaluate(app: App, args: argparse.Namespace) -> int:
+    from yuqing.models import registry
+    from yuqing.models.evaluate import evaluate
+
+    examples = load_data_files(args.data, args.label_map)
+    classifier, version = registry.load(app.settings.models_dir, args.model)
+    report = evaluate(classifier, examples)
+    if args.json:
+        emit_json({"model": version, **report.as_dict()})
+    else:
+        out(f"model {version} on {len(examples)} examples")
+        out(report.format_table())
+    return 0
+
+
+def cmd_extract(app: App, args: argparse.Namespace) -> int:
+    from yuqing.crawlers.extract import extract_page
+
+    sys.stdout.write(extract_page(read_user_file(args.file)).rstrip("\n") + "\n")
+    return 0
+
+
+def cmd_schedule(app: App, args: argparse.Namespace) -> int:
+    from yuqing.scheduler import run_scheduler
+
+    app.ready()
+    run_scheduler(app, every_minutes=args.every)
+    return 0
+
+
+# --- parser -----------------------------------------------------------------------------------
+
+
+def _command(
+    sub: Any, name: str, func: Callable[[App, argparse.Namespace], int], help: str, example: str
+) -> argparse.ArgumentParser:
+    parser = sub.add_parser(
+        name,
+        help=help,
+        description=help,
+        epilog=f"example:\n  {example}\n\n{EPILOG_HINT}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.set_defaults(func=func)
+    return parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="yuqing",
+        description="Public-opinion monitoring and response under 国办发〔2016〕61号.",
+        epilog="example:\n  yuqing init && yuqing ingest && yuqing triage && yuqing queue\n\n"
+        + EPILOG_HINT,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    _command(
+        sub, "init", cmd_init, "create the store and train the default model if none", "yuqing init"
+    )
+
+    db = _command(
+        sub, "db", lambda a, n: _missing(db), "database schema commands", "yuqing db upgrade"
+    )
+    db_sub = db.add_subparsers(dest="db_command", metavar="ACTION")
+    up = _command(db_sub, "upgrade", cmd_db_upgrade, "apply schema migrations", "yuqing db upgrade")
+    up.add_argument("revision", nargs="?", default="head", help="target revision (default head)")
+
+    p = _command(
+        sub,
+        "ingest",
+        cmd_ingest,
+        "fetch due sources and store new posts",
+        "yuqing ingest --source 湖南省领导留言板",
+    )
+    p.add_argument(
+        "--source",
+        action="append",
+        metavar="NAME",
+        help="only this source, even if it is backing off (repeatable)",
+    )
+    p.add_argument("--force", action="store_true", help="fetch every enabled source now")
+
+    p = _command(
+        sub, "triage", cmd_triage, "classify new posts and open cases", "yuqing triage --since 7d"
+    )
+    p.add_argument(
+        "--since",
+        metavar="AGE",
+        help="re-triage posts fetched within AGE (7d, 12h) with the current model",
+    )
+
+    _command(
+        sub, "sweep", cmd_sweep, "mark open cases past their deadline as overdue", "yuqing sweep"
+    )
+
+    p = _command(
+        sub,
+        "queue",
+        cmd_queue,
+        "print the daily triage queue",
+        "yuqing queue --date 2026-11-27 --json",
+    )
+    p.add_argument("--date", metavar="YYYY-MM-DD", help="the day (Asia/Shanghai), default today")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+    _command(
+        sub,
+        "demo",
+        cmd_demo,
+        "serve the bundled demo feeds on 127.0.0.1, ingest, triage and print the queue",
+        "YUQING_HOME=/tmp/yq yuqing demo",
+    )
+
+    src = _command(
+        sub,
+        "sources",
+        cmd_sources_list,
+        "list sources with health and post counts",
+        "yuqing sources --json",
+    )
+    src.add_argument("--json", action="store_true", help="print JSON")
+    src_sub = src.add_subparsers(dest="sources_command", metavar="ACTION")
+    p = _command(src_sub, "list", cmd_sources_list, "list sources", "yuqing sources list --json")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p = _command(
+        src_sub,
+        "add",
+        cmd_sources_add,
+        "add one source",
+        "yuqing sources add --name 成都发布 --url https://example.cn/rss.xml "
+        "--region 成都市 --region-code 510100 --level municipal --department 市委宣传部",
+    )
+    p.add_argument("--name", required=True)
+    p.add_argument("--url", required=True)
+    p.add_argument("--region", metavar="NAME", help="region name, e.g. 湖南省")
+    p.add_argument("--region-code", metavar="CODE", help="GB/T 2260 code, e.g. 430000")
+    p.add_argument("--level", choices=("national", "provincial", "municipal", "county"))
+    p.add_argument("--department", help="the department that owns the source")
+    p = _command(
+        src_sub,
+        "import",
+        cmd_sources_import,
+        "import sources from OPML (or TOML)",
+        "yuqing sources import feeds.opml",
+    )
+    p.add_argument("file", metavar="FILE.opml")
+    p = _command(
+        src_sub,
+        "export",
+        cmd_sources_export,
+        "write the sources as OPML",
+        "yuqing sources export sources.opml",
+    )
+    p.add_argument("output", nargs="?", metavar="FILE.opml", help="default: standard output")
+
+    p = _command(
+        sub,
+        "train",
+        cmd_train,
+        "train a model version and put it in use",
+        "yuqing train --data labels.jsonl --label-map fake=rumour,real=none",
+    )
+    p.add_argument(
+        "--data",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="labelled posts, JSONL or CSV (repeatable)",
+    )
+    p.add_argument("--label-map", metavar="MAP", help="rename labels, e.g. fake=rumour,real=none")
+    p.add_argument("--no-seed", action="store_true", help="train on the --data files alone")
+    p.add_argument("--name", help="a suffix for the version name")
+
+    p = _command(
+        sub,
+        "evaluate",
+        cmd_evaluate,
+        "per-label precision, recall and F1 on a file",
+        "yuqing evaluate --data val.jsonl --label-map fake=rumour,real=none --json",
+    )
+    p.add_argument("--data", action="append", required=True, metavar="FILE")
+    p.add_argument("--label-map", metavar="MAP")
+    p.add_argument("--model", metavar="VERSION", help="default: the model in use")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+    p = _command(
+        sub,
+        "extract",
+        cmd_extract,
+        "print the cleaned main text of a saved page",
+        "yuqing extract saved-page.html",
+    )
+    p.add_argument("file", metavar="FILE")
+
+    p = _command(
+        sub,
+        "schedule",
+        cmd_schedule,
+        "run the scheduler: ingest and triage cycles, deadline sweeps, daily digest",
+        "yuqing schedule --every 15",
+    )
+    p.add_argument(
+        "--every",
+        type=int,
+        default=15,
+        metavar="MINUTES",
+        help="minutes between ingest cycles (default 15)",
+    )
+    return parser
+
+
+def _missing(parser: argparse.ArgumentParser) -> int:
+    parser.print_help(sys.stderr)
+    return 2
+
+
+def known_errors() -> tuple[type[BaseException], ...]:
+    """Every exception that means "a user or data mistake", reported as one line."""
+    from yuqing.crawlers.errors import CrawlError
+    from yuqing.crawlers.sources import SourceFileError
+    from yuqing.models.errors import ModelError
+    from yuqing.storage.errors import StorageError
+    from yuqing.triage.categories import UnknownLabelError
+    from yuqing.triage.routing import DirectoryError
+
+    return (
+        ConfigError,
+        StorageError,
+        SourceFileError,
+        CrawlError,
+        ModelError,
+        DirectoryError,
+        UnknownLabelError,
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    app: App | None = None
+    try:
+        app = App(load_settings())
+        return args.func(app, args)
+    except UsageError as exc:
+        print(f"yuqing {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except known_errors() as exc:
+        print(f"yuqing {args.command}: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"yuqing {args.command}: interrupted", file=sys.stderr)
+        return 130
+    finally:
+        if app is not None:
+            app.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

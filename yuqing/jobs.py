@@ -1,0 +1,77 @@
+"""The jobs, each callable by hand (``cli.py``) or on a schedule (``scheduler.py``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from yuqing.app import App
+from yuqing.crawlers.ingest import SourceReport, ingest
+from yuqing.crawlers.sources import SourceSpec, load_sources_file
+from yuqing.models import registry
+from yuqing.models.classifier import train
+from yuqing.models.corpus import load_seed
+from yuqing.storage.db import transaction, upgrade
+from yuqing.storage.sources import sync_sources
+from yuqing.triage.cases import sweep_overdue
+from yuqing.triage.routing import load_directory
+from yuqing.triage.run import TriageReport, triage
+
+
+def init_store(app: App) -> None:
+    app.settings.home.mkdir(parents=True, exist_ok=True)
+    upgrade(app.engine)
+
+
+def ensure_model(app: App) -> tuple[str, bool]:
+    """The version in use, training the default model from the seed corpus if there is none.
+    Returns (version, trained_now)."""
+    current = registry.current_version(app.settings.models_dir)
+    if current is not None:
+        return current, False
+    classifier = train(load_seed())
+    version = registry.save(classifier, app.settings.models_dir, now=app.clock(), name="seed")
+    registry.set_current(app.settings.models_dir, version)
+    return version, True
+
+
+def add_sources(app: App, specs: list[SourceSpec]) -> tuple[int, int]:
+    with transaction(app.sessions) as session:
+        return sync_sources(session, specs, app.clock())
+
+
+def sync_sources_file(app: App) -> tuple[int, int] | None:
+    """Load the sources file when there is one; None when there is none."""
+    path = app.settings.sources_file
+    if not path.exists():
+        return None
+    return add_sources(app, load_sources_file(path))
+
+
+def run_ingest(app: App, names: list[str] | None = None, force: bool = False) -> list[SourceReport]:
+    return list(ingest(app.sessions, app.settings.http, app.clock, names, force))
+
+
+def run_triage(app: App, since: datetime | None = None) -> TriageReport:
+    classifier, version = registry.load(app.settings.models_dir)
+    return triage(app.sessions, classifier, version, load_directory(), app.clock, since)
+
+
+def run_sweep(app: App) -> int:
+    with transaction(app.sessions) as session:
+        return sweep_overdue(session, app.clock())
+
+
+@dataclass(frozen=True)
+class CycleReport:
+    sources: list[SourceReport]
+    triage: TriageReport
+    newly_overdue: int
+
+
+def main_job(app: App) -> CycleReport:
+    """One cycle of the main job: sources file → ingest → triage → deadline sweep."""
+    sync_sources_file(app)
+    reports = run_ingest(app)
+    triaged = run_triage(app)
+    return CycleReport(reports, triaged, run_sweep(app))

@@ -1,0 +1,147 @@
+"""The daily triage queue that monitoring teams read.
+
+The queue for a day (cut in Asia/Shanghai) holds every case opened that day, and every case
+opened earlier that is still open: an unanswered case stays in front of the team until it is
+answered. Gravest first, then the nearest deadline.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session, joinedload
+
+from yuqing.display import fit, terminal_safe
+from yuqing.storage.schema import Case, Post
+from yuqing.triage.cases import OPEN
+from yuqing.triage.categories import CATEGORIES
+from yuqing.triage.deadlines import FORM_NAMES, format_time_left, time_left
+from yuqing.triage.severity import GRADES
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    case_id: int
+    severity: str
+    category: str
+    status: str
+    response_form: str
+    surfaced_at: datetime
+    due_at: datetime
+    seconds_left: int
+    source: str
+    title: str
+    url: str
+    responsible_party: str
+    coordinator: str
+    referral: str
+
+    @property
+    def overdue(self) -> bool:
+        return self.seconds_left < 0
+
+
+def day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    start = datetime.combine(day, time(), tzinfo=tz).astimezone(UTC)
+    return start, start + timedelta(days=1)
+
+
+def daily_queue(session: Session, day: date, tz: ZoneInfo, now: datetime) -> list[QueueItem]:
+    start, end = day_bounds(day, tz)
+    cases = session.scalars(
+        select(Case)
+        .options(joinedload(Case.post).joinedload(Post.source))
+        .where(Case.opened_at < end)
+        .where(or_(Case.opened_at >= start, Case.status == OPEN))
+    ).all()
+    items = [
+        QueueItem(
+            case_id=c.id,
+            severity=c.severity,
+            category=c.category,
+            status=c.status,
+            response_form=c.response_form,
+            surfaced_at=c.surfaced_at,
+            due_at=c.due_at,
+            seconds_left=int(time_left(c.due_at, now).total_seconds()),
+            source=c.post.source.name,
+            title=c.post.title or c.post.text[:60],
+            url=c.post.canonical_url,
+            responsible_party=c.responsible_party,
+            coordinator=c.coordinator,
+            referral=c.referral,
+        )
+        for c in cases
+    ]
+    items.sort(key=lambda i: (i.status != OPEN, GRADES.index(i.severity), i.due_at, i.case_id))
+    return items
+
+
+def as_json(items: list[QueueItem], tz: ZoneInfo) -> list[dict[str, object]]:
+    return [
+        {
+            "case_id": i.case_id,
+            "severity": i.severity,
+            "category": i.category,
+            "category_name": CATEGORIES[i.category].name_zh,
+            "status": i.status,
+            "response_form": i.response_form,
+            "surfaced_at": i.surfaced_at.astimezone(tz).isoformat(),
+            "due_at": i.due_at.astimezone(tz).isoformat(),
+            "seconds_left": i.seconds_left,
+            "overdue": i.overdue,
+            "source": i.source,
+            "title": i.title,
+            "url": i.url,
+            "responsible_party": i.responsible_party,
+            "coordinator": i.coordinator,
+            "referral": i.referral,
+        }
+        for i in items
+    ]
+
+
+COLUMNS = (
+    ("级别", 8),
+    ("类别", 10),
+    ("时限", 30),
+    ("来源", 18),
+    ("标题", 36),
+    ("第一责任主体", 34),
+)
+
+
+def format_table(items: list[QueueItem], day: date, tz: ZoneInfo) -> str:
+    """The queue as a terminal table; every scraped string is made terminal-safe first."""
+    open_count = sum(i.status == OPEN for i in items)
+    overdue = sum(i.overdue and i.status == OPEN for i in items)
+    lines = [
+        f"舆情处置队列 {day.isoformat()}（{tz.key}）：{len(items)} 件，"
+        f"待回应 {open_count} 件，超期 {overdue} 件"
+    ]
+    if not items:
+        lines.append("（今日无需重点回应的舆情）")
+        return "\n".join(lines)
+    lines.append("  ".join(fit(name, w) for name, w in COLUMNS).rstrip())
+    for i in items:
+        left = format_time_left(timedelta(seconds=i.seconds_left))
+        due = i.due_at.astimezone(tz).strftime("%m-%d %H:%M")
+        deadline = f"{FORM_NAMES[i.response_form]} {due} {left}"
+        status = "" if i.status == OPEN else f"[{i.status}] "
+        cells = (
+            i.severity,
+            i.category,
+            status + deadline,
+            terminal_safe(i.source),
+            terminal_safe(i.title),
+            terminal_safe(i.responsible_party),
+        )
+        lines.append(
+            "  ".join(fit(c, w) for c, (_, w) in zip(cells, COLUMNS, strict=True)).rstrip()
+        )
+        if i.referral:
+            lines.append(" " * 52 + f"↳ 同时移交：{terminal_safe(i.referral)}")
+    return "\n".join(lines)
