@@ -46,7 +46,7 @@ def store_posts(
     if rows:
         # A concurrent ingest may have stored the same post since the lookup: let the unique
         # constraints decide instead of failing the whole batch.
-        result = session.execute(_insert_ignoring_conflicts(session), rows)
+        result = session.connection().execute(_insert_ignoring_conflicts(session), rows)
         inserted = (
             result.rowcount if result.rowcount is not None and result.rowcount >= 0 else len(rows)
         )
@@ -91,17 +91,26 @@ def _drop_known(session: Session, posts: list[NewPost]) -> list[NewPost]:
 
 
 def _insert_ignoring_conflicts(session: Session) -> Any:
+    table = Post.__table__
     dialect = session.get_bind().dialect.name
     if dialect == "sqlite":
-        return sqlite.insert(Post).on_conflict_do_nothing()
+        return sqlite.insert(table).on_conflict_do_nothing()
     if dialect == "postgresql":
-        return postgresql.insert(Post).on_conflict_do_nothing()
-    return insert(Post)
+        return postgresql.insert(table).on_conflict_do_nothing()
+    return insert(table)
 
 
-def untriaged(since: datetime | None = None) -> Select[tuple[Post]]:
-    """Posts never classified; with ``since``, every post fetched since then (for re-triage)."""
-    query = select(Post).order_by(Post.id)
-    if since is not None:
-        return query.where(Post.fetched_at >= since)
-    return query.where(~exists().where(Classification.post_id == Post.id))
+def untriaged(
+    model_version: str, since: datetime | None = None, after_id: int = 0
+) -> Select[tuple[Post]]:
+    """Posts never classified; with ``since``, posts fetched since then that ``model_version`` has
+    not classified yet (re-triage after a new model, keeping earlier models' results)."""
+    query = select(Post).where(Post.id > after_id).order_by(Post.id)
+    if since is None:
+        return query.where(~exists().where(Classification.post_id == Post.id))
+    return query.where(
+        Post.fetched_at >= since,
+        ~exists().where(
+            (Classification.post_id == Post.id) & (Classification.model_version == model_version)
+        ),
+    )
