@@ -13,6 +13,8 @@ from dataclasses import dataclass
 class Category:
     code: str
     name_zh: str
+    #: a few characters, for tables
+    short_zh: str
     notice_item: str
     #: whether the classifier can see it in a post's text (category five cannot)
     from_text: bool
@@ -29,12 +31,12 @@ NONE = "none"
 CATEGORIES: dict[str, Category] = {
     c.code: c
     for c in (
-        Category(POLICY_MISREADING, "对重大政策措施存在误解误读", "二(1)", True),
-        Category(PUBLIC_INTEREST, "涉及公众切身利益且产生较大影响", "二(2)", True),
-        Category(MORAL_BOTTOM_LINE, "涉及民生领域严重冲击社会道德底线", "二(3)", True),
-        Category(EMERGENCY, "涉及突发事件处置和自然灾害应对", "二(4)", True),
-        Category(SUPERIOR_REQUEST, "上级政府要求下级政府主动回应", "二(5)", False),
-        Category(RUMOUR, "严重危害社会秩序和国家利益的造谣传谣", "二(末段)", True),
+        Category(POLICY_MISREADING, "对重大政策措施存在误解误读", "政策误读", "二(1)", True),
+        Category(PUBLIC_INTEREST, "涉及公众切身利益且产生较大影响", "切身利益", "二(2)", True),
+        Category(MORAL_BOTTOM_LINE, "涉及民生领域严重冲击社会道德底线", "道德底线", "二(3)", True),
+        Category(EMERGENCY, "涉及突发事件处置和自然灾害应对", "突发事件", "二(4)", True),
+        Category(SUPERIOR_REQUEST, "上级政府要求下级政府主动回应", "上级要求", "二(5)", False),
+        Category(RUMOUR, "严重危害社会秩序和国家利益的造谣传谣", "造谣传谣", "二(末段)", True),
     )
 }
 

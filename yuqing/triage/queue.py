@@ -133,7 +133,7 @@ def format_table(items: list[QueueItem], day: date, tz: ZoneInfo) -> str:
         status = "" if i.status == OPEN else f"[{i.status}] "
         cells = (
             i.severity,
-            i.category,
+            CATEGORIES[i.category].short_zh,
             status + deadline,
             terminal_safe(i.source),
             terminal_safe(i.title),
@@ -143,5 +143,5 @@ def format_table(items: list[QueueItem], day: date, tz: ZoneInfo) -> str:
             "  ".join(fit(c, w) for c, (_, w) in zip(cells, COLUMNS, strict=True)).rstrip()
         )
         if i.referral:
-            lines.append(" " * 52 + f"↳ 同时移交：{terminal_safe(i.referral)}")
+            lines.append(" " * 62 + f"↳ 同时移交：{terminal_safe(i.referral)}")
     return "\n".join(lines)
