@@ -106,11 +106,11 @@ def as_json(items: list[QueueItem], tz: ZoneInfo) -> list[dict[str, object]]:
 
 COLUMNS = (
     ("级别", 8),
-    ("类别", 10),
-    ("时限", 30),
+    ("类别", 8),
+    ("时限", 40),
     ("来源", 18),
-    ("标题", 36),
-    ("第一责任主体", 34),
+    ("标题", 32),
+    ("第一责任主体", 44),
 )
 
 
@@ -143,5 +143,5 @@ def format_table(items: list[QueueItem], day: date, tz: ZoneInfo) -> str:
             "  ".join(fit(c, w) for c, (_, w) in zip(cells, COLUMNS, strict=True)).rstrip()
         )
         if i.referral:
-            lines.append(" " * 62 + f"↳ 同时移交：{terminal_safe(i.referral)}")
+            lines.append(" " * 60 + f"↳ 同时移交：{terminal_safe(i.referral)}")
     return "\n".join(lines)
