@@ -22,6 +22,7 @@ from pathlib import Path
 
 import jieba
 
+from yuqing.crawlers.chinese import to_simplified
 from yuqing.models.errors import ModelError
 
 #: Runs of characters that are neither letters nor digits (punctuation, symbols, emoji,
@@ -40,12 +41,15 @@ _cache_dir: Path | None = None
 
 
 def normalize(text: str) -> str:
-    """Fold full-width forms and compatibility characters (NFKC) and lower-case Latin letters.
+    """Traditional to simplified, fold full-width forms and compatibility characters (NFKC), and
+    lower-case Latin letters.
 
-    Scraped posts mix full-width digits and letters (２０２４, ＰＭ２.５) with ASCII ones; folding
-    makes them the same feature.
+    Scraped posts mix scripts (a reposted Hong Kong item reads 發佈 where the rest say 发布) and
+    full-width digits and letters (２０２４, ＰＭ２.５) with ASCII ones; folding makes each pair the
+    same feature. Stored posts are simplified already; seed examples and ``classify`` input may
+    not be.
     """
-    return unicodedata.normalize("NFKC", text).lower()
+    return unicodedata.normalize("NFKC", to_simplified(text)).lower()
 
 
 def blank_punctuation(text: str) -> str:
