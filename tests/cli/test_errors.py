@@ -86,3 +86,13 @@ def test_the_installed_command_exits_cleanly_on_a_mistake(home, tmp_path):
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 2
     assert done.stderr.strip() == f"yuqing extract: file not found: {tmp_path / 'absent.html'}"
+
+
+def test_extract_prints_the_notice_from_the_scraped_page(home, capsys):
+    from tests.shared import notice_file
+
+    assert main(["extract", str(notice_file("gov-page-as-scraped.txt"))]) == 0
+    printed = capsys.readouterr().out
+    reference = notice_file("notice-zh-simplified.txt").read_text("utf-8")
+    assert printed.rstrip() == reference.rstrip()
+    assert "国产" not in printed and "索引号" not in printed

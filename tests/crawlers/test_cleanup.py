@@ -1,11 +1,9 @@
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import opencc
 import pytest
 
+from tests.shared import notice_file
 from yuqing.crawlers.cleanup import (
     clean_inline,
     clean_text,
@@ -23,16 +21,6 @@ from yuqing.crawlers.cleanup import (
     repair_latin1_mojibake,
     repair_shifted_gbk,
 )
-
-
-def notice_file(name: str) -> Path:
-    """A file of the shared notice folder (``/work/shared/notice``; in CI, ``shared/`` next to the
-    clone; or ``$YUQING_SHARED/notice``)."""
-    roots = [os.environ.get("YUQING_SHARED"), Path(__file__).resolve().parents[3] / "shared"]
-    for root in [*roots, "/work/shared"]:
-        if root and (Path(root) / "notice" / name).is_file():
-            return Path(root) / "notice" / name
-    pytest.skip(f"the shared notice file {name} is not on this machine")
 
 
 def clean_notice() -> str:
