@@ -11,11 +11,13 @@ from yuqing.crawlers.sources import SourceSpec, load_sources_file
 from yuqing.models import registry
 from yuqing.models.classifier import train
 from yuqing.models.corpus import load_seed
+from yuqing.models.pool import PredictorPool
 from yuqing.storage.db import transaction, upgrade
 from yuqing.storage.sources import sync_sources
 from yuqing.triage.cases import sweep_overdue
 from yuqing.triage.routing import load_directory
-from yuqing.triage.run import TriageReport, triage
+from yuqing.triage.run import TriageReport, count_pending, triage
+from yuqing.workers import cpu_workers
 
 
 def init_store(app: App) -> None:
@@ -52,9 +54,20 @@ def run_ingest(app: App, names: list[str] | None = None, force: bool = False) ->
     return list(ingest(app.sessions, app.settings.http, app.clock, names, force))
 
 
+#: below this many posts, starting worker processes costs more than it saves
+POOL_MIN_POSTS = 2000
+
+
 def run_triage(app: App, since: datetime | None = None) -> TriageReport:
     classifier, version = registry.load(app.settings.models_dir)
-    return triage(app.sessions, classifier, version, load_directory(), app.clock, since)
+    directory = load_directory()
+    workers = cpu_workers()
+    if workers < 2 or count_pending(app.sessions, version, since) < POOL_MIN_POSTS:
+        return triage(app.sessions, classifier, version, directory, app.clock, since)
+    with PredictorPool(classifier, app.settings.models_dir, version, workers) as pool:
+        return triage(
+            app.sessions, classifier, version, directory, app.clock, since, pool=pool, depth=workers
+        )
 
 
 def run_sweep(app: App) -> int:

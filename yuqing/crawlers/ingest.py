@@ -8,7 +8,8 @@ so one broken source never stops the others and never loses what was already sto
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -20,16 +21,19 @@ from sqlalchemy.orm import Session, sessionmaker
 from yuqing.config import HttpLimits
 from yuqing.crawlers.errors import CrawlError
 from yuqing.crawlers.feeds import FeedEntry, parse_feed
-from yuqing.crawlers.fetch import Validators, fetch, make_client
+from yuqing.crawlers.fetch import FetchResult, Validators, fetch, make_client
 from yuqing.crawlers.health import is_due, next_attempt, should_disable
 from yuqing.crawlers.normalize import normalize_entry
 from yuqing.crawlers.urls import canonicalize_url
 from yuqing.storage.db import transaction
 from yuqing.storage.posts import NewPost, store_posts
 from yuqing.storage.schema import Source
+from yuqing.workers import cpu_workers, process_pool
 
 #: fetching is network-bound: a few requests in flight hide each other's latency
 FETCH_WORKERS = 8
+#: below this many sources, starting worker processes costs more than it saves
+PARSE_POOL_MIN_SOURCES = 16
 #: column widths of posts.canonical_url / guid and posts.author
 MAX_KEY = 2000
 MAX_AUTHOR = 300
@@ -111,17 +115,36 @@ def to_posts(entries: list[FeedEntry], base_url: str, source_id: int) -> tuple[l
     return posts, empty
 
 
-def prepare_source(client: httpx.Client, limits: HttpLimits, snap: SourceSnapshot) -> Prepared:
+def parse_fetched(snap: SourceSnapshot, result: FetchResult) -> Prepared:
+    """Parse and normalise a fetched body (runs in a worker process for large runs)."""
+    assert result.body is not None
+    try:
+        feed = parse_feed(result.body, result.headers, result.final_url)
+        posts, empty = to_posts(feed.entries, result.final_url, snap.id)
+    except CrawlError as exc:
+        return Prepared(snap, "failed", error=str(exc), error_kind=getattr(exc, "kind", "soft"))
+    except Exception as exc:  # a bug met on hostile input must not stop the other sources
+        error = f"internal error reading the feed ({type(exc).__name__}: {exc}); please report it"
+        return Prepared(snap, "failed", error=error, error_kind="soft")
+    return Prepared(snap, "fetched", result.validators, posts, empty, warning=feed.warning)
+
+
+def prepare_source(
+    client: httpx.Client,
+    limits: HttpLimits,
+    snap: SourceSnapshot,
+    parsers: ProcessPoolExecutor | None = None,
+) -> Prepared:
     """Fetch and parse one source; every crawler error becomes a ``failed`` result."""
     try:
         result = fetch(client, snap.url, limits, snap.validators)
-        if result.status != "fetched" or result.body is None:
-            return Prepared(snap, result.status, validators=result.validators)
-        feed = parse_feed(result.body, result.headers, result.final_url)
-        posts, empty = to_posts(feed.entries, result.final_url, snap.id)
-        return Prepared(snap, "fetched", result.validators, posts, empty, warning=feed.warning)
     except CrawlError as exc:
         return Prepared(snap, "failed", error=str(exc), error_kind=getattr(exc, "kind", "soft"))
+    if result.status != "fetched" or result.body is None:
+        return Prepared(snap, result.status, validators=result.validators)
+    if parsers is None:
+        return parse_fetched(snap, result)
+    return parsers.submit(parse_fetched, snap, result).result()
 
 
 def record(session: Session, prepared: Prepared, now: datetime) -> SourceReport:
@@ -188,8 +211,17 @@ def ingest(
     as soon as it is stored."""
     with sessions() as session:
         snaps = due_sources(session, now(), names, force)
-    with make_client(limits) as client, ThreadPoolExecutor(FETCH_WORKERS) as pool:
-        futures = [pool.submit(prepare_source, client, limits, snap) for snap in snaps]
+    workers = cpu_workers()
+    parsers = None
+    if workers > 1 and len(snaps) >= PARSE_POOL_MIN_SOURCES:
+        # Created before the fetch threads, so that its workers can be forked safely.
+        parsers, _ = process_pool(workers, preload=["yuqing.crawlers.ingest"])
+    with (
+        make_client(limits) as client,
+        ThreadPoolExecutor(FETCH_WORKERS) as pool,
+        parsers or nullcontext(),
+    ):
+        futures = [pool.submit(prepare_source, client, limits, snap, parsers) for snap in snaps]
         for future in futures:
             prepared = future.result()
             try:

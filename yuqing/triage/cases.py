@@ -7,13 +7,14 @@ the same event into one case comes later. Every change to a case is a :class:`Ca
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import exists, select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from yuqing.storage.schema import Case, CaseEvent, Post
+from yuqing.storage.schema import Case, CaseEvent, Post, Source
 from yuqing.triage.categories import CASE_CATEGORIES, EMERGENCY, RUMOUR
 from yuqing.triage.deadlines import deadline, surfaced_at
 from yuqing.triage.routing import Directory, Jurisdiction, route
@@ -43,65 +44,112 @@ def add_event(
     return event
 
 
-def open_case(
-    session: Session,
-    post: Post,
+@dataclass(frozen=True)
+class CaseInput:
+    """What opening a case needs to know about a post and its source."""
+
+    post_id: int
+    title: str
+    text: str
+    published_at: datetime | None
+    fetched_at: datetime
+    region_name: str
+    level: str
+    department: str
+
+
+def case_inputs(session: Session, post_ids: Sequence[int]) -> list[CaseInput]:
+    rows = session.execute(
+        select(
+            Post.id,
+            Post.title,
+            Post.text,
+            Post.published_at,
+            Post.fetched_at,
+            Source.region_name,
+            Source.level,
+            Source.department,
+        )
+        .join(Source, Post.source_id == Source.id)
+        .where(Post.id.in_(post_ids))
+    )
+    return [CaseInput(*row) for row in rows]
+
+
+def plan_case(
+    post: CaseInput,
     flags: Sequence[str],
     scores: Mapping[str, float],
     model_version: str,
     directory: Directory,
     now: datetime,
-) -> Case | None:
-    """Open the post's case if its flags call for one and it has none yet."""
+) -> dict[str, Any] | None:
+    """The case a post's flags call for, as column values; None when they call for none.
+    Pure: the notice's rules applied to one post, no database."""
     category = choose_category(flags, scores)
     if category is None:
-        return None
-    if session.scalar(select(exists().where(Case.post_id == post.id))):
         return None
     text = f"{post.title}\n{post.text}"
     assessment = assess(text) if category == EMERGENCY else None
     severity = assessment.grade if assessment else ORDINARY
     start = surfaced_at(post.published_at, post.fetched_at)
     due = deadline(category, severity, start)
-    source = post.source
     routing = route(
         text,
         category,
         severity,
-        Jurisdiction(source.region_name, source.level, source.department),
+        Jurisdiction(post.region_name, post.level, post.department),
         directory,
         rumour=RUMOUR in flags,
     )
-    case = Case(
-        post=post,
-        category=category,
-        severity=severity,
-        opened_at=now,
-        surfaced_at=start,
-        due_at=due.due_at,
-        response_form=due.form,
-        status=OPEN,
-        responsible_party=routing.responsible_party,
-        coordinator=routing.coordinator,
-        referral=routing.referral,
-        routing_reasons=[*(assessment.reasons if assessment else ()), *routing.reasons],
-        model_version=model_version,
-        updated_at=now,
+    return {
+        "post_id": post.post_id,
+        "category": category,
+        "severity": severity,
+        "opened_at": now,
+        "surfaced_at": start,
+        "due_at": due.due_at,
+        "response_form": due.form,
+        "status": OPEN,
+        "responsible_party": routing.responsible_party,
+        "coordinator": routing.coordinator,
+        "referral": routing.referral,
+        "routing_reasons": [*(assessment.reasons if assessment else ()), *routing.reasons],
+        "model_version": model_version,
+        "updated_at": now,
+    }
+
+
+def open_cases(
+    session: Session, planned: Sequence[tuple[dict[str, Any], dict[str, Any]]], now: datetime
+) -> int:
+    """Insert planned cases, each with its ``opened`` event (``detail``), skipping posts that
+    already have a case. One statement per table for the whole batch."""
+    taken = posts_with_cases(session, [case["post_id"] for case, _ in planned])
+    fresh = [(case, detail) for case, detail in planned if case["post_id"] not in taken]
+    if not fresh:
+        return 0
+    conn = session.connection()
+    ids = (
+        conn.execute(
+            insert(Case.__table__).returning(Case.__table__.c.id, sort_by_parameter_order=True),
+            [case for case, _ in fresh],
+        )
+        .scalars()
+        .all()
     )
-    session.add(case)
-    add_event(
-        session,
-        case,
-        actor="triage",
-        action="opened",
-        now=now,
-        labels=list(flags),
-        scores={k: round(v, 4) for k, v in scores.items()},
-        model_version=model_version,
-        due_at=due.due_at.isoformat(),
-        response_form=due.form,
+    conn.execute(
+        insert(CaseEvent.__table__),
+        [
+            {"case_id": case_id, "at": now, "actor": "triage", "action": "opened", "detail": detail}
+            for case_id, (_, detail) in zip(ids, fresh, strict=True)
+        ],
     )
-    return case
+    return len(fresh)
+
+
+def posts_with_cases(session: Session, post_ids: Sequence[int]) -> set[int]:
+    return set(session.scalars(select(Case.post_id).where(Case.post_id.in_(post_ids))))
 
 
 def sweep_overdue(session: Session, now: datetime) -> int:

@@ -14,8 +14,11 @@ The departments themselves are data: ``directory.toml`` beside this module.
 
 from __future__ import annotations
 
+import re
 import tomllib
+from collections import Counter
 from dataclasses import dataclass
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 
@@ -97,12 +100,24 @@ class Directory:
     def get(self, code: str) -> Department | None:
         return next((d for d in self.departments if d.code == code), None)
 
+    @cached_property
+    def _keywords(self) -> tuple[re.Pattern[str], dict[str, list[int]]]:
+        owners: dict[str, list[int]] = {}
+        for index, department in enumerate(self.departments):
+            for keyword in department.keywords:
+                owners.setdefault(keyword, []).append(index)
+        # Longest first, so that 延迟退休 counts once rather than also as 退休.
+        alternatives = sorted(owners, key=len, reverse=True)
+        return re.compile("|".join(map(re.escape, alternatives))), owners
+
     def involved(self, text: str) -> list[Department]:
-        """Departments whose keywords the text uses, most mentioned first."""
-        hits = [
-            (sum(text.count(k) for k in d.keywords), i, d) for i, d in enumerate(self.departments)
-        ]
-        return [d for n, _, d in sorted(hits, key=lambda h: (-h[0], h[1])) if n > 0]
+        """Departments whose keywords the text uses, most mentioned first (ties: file order)."""
+        pattern, owners = self._keywords
+        hits: Counter[int] = Counter()
+        for match in pattern.finditer(text):
+            hits.update(owners[match.group(0)])
+        ranked = sorted(hits, key=lambda i: (-hits[i], i))
+        return [self.departments[i] for i in ranked]
 
 
 def load_directory(path: Path | None = None) -> Directory:
