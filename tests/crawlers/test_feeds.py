@@ -247,3 +247,22 @@ def test_undecodable_bytes_are_replaced_and_reported():
     assert feed.entries[0].title == "关于\ufffd抽检结果的通告"
     assert feed.encoding == "utf-8"
     assert feed.warning == "undecodable bytes replaced (read as utf-8)"
+
+
+def test_dates_without_a_zone_are_beijing_time() -> None:
+    items = "".join(
+        f"<item><title>t{i}</title><link>http://127.0.0.1/{i}</link><pubDate>{d}</pubDate></item>"
+        for i, d in enumerate(
+            [
+                "Fri, 12 Jul 2024 09:30:00 +0800",
+                "Fri, 12 Jul 2024 09:30:00",
+                "2024-07-12 09:30:00",
+                "2024-07-12T01:30:00Z",
+                "Fri, 12 Jul 2024 01:30:00 GMT",
+            ]
+        )
+    )
+    body = f'<rss version="2.0"><channel><title>x</title>{items}</channel></rss>'
+    feed = parse_feed(body.encode(), {}, "http://127.0.0.1/feed")
+    expected = datetime(2024, 7, 12, 1, 30, tzinfo=UTC)
+    assert [e.published for e in feed.entries] == [expected] * 5
