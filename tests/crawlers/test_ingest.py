@@ -174,3 +174,31 @@ def test_limits_are_the_settings(sessions, http_server, read_fixture):
     small = replace(LIMITS, max_bytes=len(body) // 2)
     reports = list(ingest(sessions, small, lambda: NOW))
     assert reports[0].status == "failed"
+
+
+def test_many_sources_are_parsed_in_worker_processes_with_the_same_result(
+    sessions, http_server, monkeypatch
+):
+    import yuqing.crawlers.ingest as ingest_module
+
+    bodies = {}
+    for i in range(ingest_module.PARSE_POOL_MIN_SOURCES + 2):
+        items = "".join(
+            f"<item><title>第{i}号源第{n}条</title><link>http://127.0.0.1/{i}/{n}</link>"
+            f"<description>&lt;p&gt;第{i}个县第{n}个村反映道路损坏&lt;/p&gt;</description></item>"
+            for n in range(3)
+        )
+        body = f'<rss version="2.0"><channel><title>{i}</title>{items}</channel></rss>'.encode()
+        bodies[f"/f{i}"] = body
+        http_server.add(f"/f{i}", body)
+        add(sessions, f"s{i}", http_server.url(f"/f{i}"))
+    used = []
+    real_pool = ingest_module.process_pool
+    monkeypatch.setattr(
+        ingest_module, "process_pool", lambda *a, **k: used.append(1) or real_pool(*a, **k)
+    )
+    reports = run(sessions)
+    assert used, "the worker pool was not used"
+    expected = sum(len(feedparser.parse(b).entries) for b in bodies.values())
+    assert sum(r.new_posts for r in reports.values()) == expected == len(posts(sessions))
+    assert all(r.status == "fetched" for r in reports.values())
