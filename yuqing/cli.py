@@ -338,13 +338,19 @@ def cmd_evaluate(app: App, args: argparse.Namespace) -> int:
 def cmd_extract(app: App, args: argparse.Namespace) -> int:
     from yuqing.crawlers.extract import extract_page
 
-    sys.stdout.write(extract_page(read_user_file(args.file)).rstrip("\n") + "\n")
+    text = extract_page(read_user_file(args.file))
+    if not text.strip():
+        print(f"yuqing extract: no text found in {args.file}", file=sys.stderr)
+        return 1
+    sys.stdout.write(text.rstrip("\n") + "\n")
     return 0
 
 
 def cmd_schedule(app: App, args: argparse.Namespace) -> int:
     from yuqing.scheduler import run_scheduler
 
+    if args.every < 1:
+        raise UsageError(f"--every {args.every}: the cycle must be at least 1 minute")
     app.ready()
     run_scheduler(app, every_minutes=args.every)
     return 0

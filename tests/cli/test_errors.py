@@ -96,3 +96,15 @@ def test_extract_prints_the_notice_from_the_scraped_page(home, capsys):
     reference = notice_file("notice-zh-simplified.txt").read_text("utf-8")
     assert printed.rstrip() == reference.rstrip()
     assert "国产" not in printed and "索引号" not in printed
+
+
+def test_a_page_without_text_says_so(home, tmp_path, capsys):
+    page = tmp_path / "empty.html"
+    page.write_text("<html><body><script>x()</script></body></html>", "utf-8")
+    assert main(["extract", str(page)]) == 1
+    assert one_line_error(capsys) == f"yuqing extract: no text found in {page}"
+
+
+def test_schedule_refuses_a_zero_interval(store, capsys):
+    assert main(["schedule", "--every", "0"]) == 2
+    assert "at least 1 minute" in one_line_error(capsys)
