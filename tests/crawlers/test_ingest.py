@@ -202,3 +202,18 @@ def test_many_sources_are_parsed_in_worker_processes_with_the_same_result(
     expected = sum(len(feedparser.parse(b).entries) for b in bodies.values())
     assert sum(r.new_posts for r in reports.values()) == expected == len(posts(sessions))
     assert all(r.status == "fetched" for r in reports.values())
+
+
+def test_a_link_shared_by_different_entries_identifies_none_of_them(sessions, http_server):
+    items = "".join(
+        f"<item><title>留言{n}</title><link>http://127.0.0.1/board/</link>"
+        + (f"<guid isPermaLink='false'>msg-{n}</guid>" if n < 2 else "")
+        + f"<description>第{n}位网友反映小区停暖</description></item>"
+        for n in range(4)
+    )
+    body = f'<rss version="2.0"><channel><title>留言板</title>{items}</channel></rss>'.encode()
+    http_server.add("/board.rss", body)
+    add(sessions, "board", http_server.url("/board.rss"))
+    assert run(sessions)["board"].new_posts == 4
+    keys = sorted(p.canonical_url for p in posts(sessions))
+    assert [k.split(":")[0] for k in keys] == ["guid", "guid", "hash", "hash"]

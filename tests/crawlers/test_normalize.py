@@ -98,3 +98,10 @@ def test_normalized_post_is_frozen() -> None:
     assert isinstance(post, NormalizedPost)
     with pytest.raises(dataclasses.FrozenInstanceError):
         post.title = "changed"  # type: ignore[misc]
+
+
+def test_control_characters_and_escape_sequences_never_reach_storage() -> None:
+    post = normalize_entry("标题\x00有\x1b[2J控制\x1b[0m", "<p>正文\x00内容\x07</p>")
+    assert (post.title, post.text) == ("标题有控制", "正文内容")
+    osc = normalize_entry("\x1b]0;title\x07x", "\x1b]0;body\x07y")
+    assert not any(ord(c) < 32 and c not in "\n\t" for c in osc.original_text + osc.title)

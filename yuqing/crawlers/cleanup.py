@@ -328,10 +328,15 @@ _UNRECOVERABLE = re.compile(
     "[\ufffd\x80-\x9f\ue000-\uf8ff\U000f0000-\U0010ffff"
     "\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]+"
 )
+# Terminal escape sequences and C0 controls other than tab and line ends: they have no place in
+# a post, and PostgreSQL refuses NUL in text outright.
+_CONTROLS = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|[@-Z\\-_])?|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def remove_unrecoverable_chars(text: str) -> str:
-    """Remove replacement characters, C1 controls, private-use and invisible characters."""
+    """Remove control characters and escape sequences, replacement characters, C1 controls,
+    private-use and invisible characters."""
+    text = _CONTROLS.sub("", text)
     if text.isascii():
         return text
     return _UNRECOVERABLE.sub("", text)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -74,45 +75,60 @@ class SourceReport:
     disabled: bool = False
 
 
-def entry_key(entry: FeedEntry, content_hash: str, base_url: str, source_id: int) -> str:
+def entry_key(
+    entry: FeedEntry,
+    content_hash: str,
+    base_url: str,
+    source_id: int,
+    shared: set[str] = frozenset(),
+) -> str:
     """The identity a post is stored under: its canonical link; without a usable link its guid
-    (scoped to the source, since guids are only unique within one feed); else its content."""
+    (scoped to the source, since guids are only unique within one feed); else its content.
+    A link in ``shared`` is one the feed gives to several different entries (its home page,
+    typically), so it identifies none of them."""
     for candidate in (entry.link, entry.guid):
         if candidate and candidate.startswith(("http://", "https://", "/")):
             try:
-                return canonicalize_url(candidate, base=base_url)
+                url = canonicalize_url(candidate, base=base_url)
             except ValueError:
                 continue
-    if entry.guid:
-        return f"guid:{source_id}:{entry.guid.strip()}"
+            if url not in shared and len(url) <= MAX_KEY:  # absurd links are link-farm noise
+                return url
+    if entry.guid and f"guid:{source_id}:{entry.guid.strip()}" not in shared:
+        return f"guid:{source_id}:{entry.guid.strip()}"[:MAX_KEY]
     return f"hash:{content_hash}"
 
 
 def to_posts(entries: list[FeedEntry], base_url: str, source_id: int) -> tuple[list[NewPost], int]:
     """Normalise entries into posts; entries with no text at all are skipped and counted."""
-    posts: list[NewPost] = []
-    empty = 0
+    kept = []
     for entry in entries:
         norm = normalize_entry(entry.title, entry.html)
-        if not norm.title and not norm.text:
-            empty += 1
-            continue
-        key = entry_key(entry, norm.content_hash, base_url, source_id)
-        if len(key) > MAX_KEY:  # absurd links are link-farm noise; key on the content instead
-            key = f"hash:{norm.content_hash}"
-        posts.append(
-            NewPost(
-                canonical_url=key,
-                guid=entry.guid[:MAX_KEY] if entry.guid else None,
-                title=norm.title,
-                text=norm.text,
-                original_text=norm.original_text,
-                author=entry.author[:MAX_AUTHOR] if entry.author else None,
-                published_at=entry.published,
-                content_hash=norm.content_hash,
-            )
+        if norm.title or norm.text:
+            kept.append((entry, norm, entry_key(entry, norm.content_hash, base_url, source_id)))
+    # Keys that different entries share cannot tell them apart: key those entries again.
+    contents: dict[str, set[str]] = {}
+    for _, norm, key in kept:
+        contents.setdefault(key, set()).add(norm.content_hash)
+    shared = {key for key, hashes in contents.items() if len(hashes) > 1}
+    posts = [
+        NewPost(
+            canonical_url=(
+                entry_key(entry, norm.content_hash, base_url, source_id, shared)
+                if key in shared
+                else key
+            ),
+            guid=entry.guid[:MAX_KEY] if entry.guid else None,
+            title=norm.title,
+            text=norm.text,
+            original_text=norm.original_text,
+            author=entry.author[:MAX_AUTHOR] if entry.author else None,
+            published_at=entry.published,
+            content_hash=norm.content_hash,
         )
-    return posts, empty
+        for entry, norm, key in kept
+    ]
+    return posts, len(entries) - len(kept)
 
 
 def parse_fetched(snap: SourceSnapshot, result: FetchResult) -> Prepared:
@@ -142,9 +158,12 @@ def prepare_source(
         return Prepared(snap, "failed", error=str(exc), error_kind=getattr(exc, "kind", "soft"))
     if result.status != "fetched" or result.body is None:
         return Prepared(snap, result.status, validators=result.validators)
-    if parsers is None:
-        return parse_fetched(snap, result)
-    return parsers.submit(parse_fetched, snap, result).result()
+    if parsers is not None:
+        try:
+            return parsers.submit(parse_fetched, snap, result).result()
+        except BrokenProcessPool:
+            pass  # a worker was killed (out of memory, a signal): carry on in this process
+    return parse_fetched(snap, result)
 
 
 def record(session: Session, prepared: Prepared, now: datetime) -> SourceReport:
