@@ -262,6 +262,18 @@ def cmd_sources_add(app: App, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sources_enable(app: App, args: argparse.Namespace) -> int:
+    from yuqing.storage.db import transaction
+    from yuqing.storage.sources import set_enabled
+
+    app.ready()
+    enabled = args.sources_command == "enable"
+    with transaction(app.sessions) as session:
+        set_enabled(session, args.name, enabled)
+    out(f"source {args.name} {'enabled' if enabled else 'disabled'}")
+    return 0
+
+
 def cmd_sources_import(app: App, args: argparse.Namespace) -> int:
     from yuqing import jobs
     from yuqing.crawlers.sources import parse_opml, parse_sources_toml
@@ -466,6 +478,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--region-code", metavar="CODE", help="GB/T 2260 code, e.g. 430000")
     p.add_argument("--level", choices=("national", "provincial", "municipal", "county"))
     p.add_argument("--department", help="the department that owns the source")
+    for action, what in (
+        ("enable", "switch a source back on (forgets its failures)"),
+        ("disable", "stop fetching a source; its posts stay"),
+    ):
+        p = _command(
+            src_sub, action, cmd_sources_enable, what, f"yuqing sources {action} 湖南省领导留言板"
+        )
+        p.add_argument("name", metavar="NAME")
     p = _command(
         src_sub,
         "import",

@@ -108,3 +108,16 @@ def test_a_page_without_text_says_so(home, tmp_path, capsys):
 def test_schedule_refuses_a_zero_interval(store, capsys):
     assert main(["schedule", "--every", "0"]) == 2
     assert "at least 1 minute" in one_line_error(capsys)
+
+
+def test_enable_and_disable_a_source(store, capsys):
+    import json
+
+    assert main(["sources", "add", "--name", "a", "--url", "http://127.0.0.1:9/a.rss"]) == 0
+    assert main(["sources", "disable", "a"]) == 0
+    capsys.readouterr()
+    assert main(["sources", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["enabled"] is False
+    assert main(["sources", "enable", "a"]) == 0
+    assert main(["sources", "enable", "nope"]) == 1
+    assert "unknown source 'nope'" in one_line_error(capsys)

@@ -60,3 +60,20 @@ def test_unknown_source_lists_the_known_ones(sessions):
         add_source(s, BOARD, NOW)
     with pytest.raises(NotFound, match="湖南省领导留言板"), sessions() as s:
         get_source(s, "nope")
+
+
+def test_enabling_a_source_forgets_its_failures(sessions):
+    from yuqing.storage.sources import set_enabled
+
+    with sessions.begin() as s:
+        source = add_source(s, BOARD, NOW)
+        source.enabled, source.consecutive_failures, source.next_attempt_at = False, 7, NOW
+    with sessions.begin() as s:
+        set_enabled(s, BOARD.name, True)
+    with sessions() as s:
+        source = get_source(s, BOARD.name)
+        assert (source.enabled, source.consecutive_failures, source.next_attempt_at) == (
+            True,
+            0,
+            None,
+        )

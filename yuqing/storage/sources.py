@@ -75,6 +75,17 @@ def get_source(session: Session, name: str) -> Source:
     return source
 
 
+def set_enabled(session: Session, name: str, enabled: bool) -> Source:
+    """Switch a source on or off. Switching on forgets its failures, so it is fetched at the
+    next ingest instead of waiting out the backoff it earned while broken."""
+    source = get_source(session, name)
+    source.enabled = enabled
+    if enabled:
+        source.consecutive_failures = 0
+        source.next_attempt_at = None
+    return source
+
+
 @dataclass(frozen=True)
 class SourceRow:
     source: Source
