@@ -66,7 +66,14 @@ def run_triage(app: App, since: datetime | None = None) -> TriageReport:
         return triage(app.sessions, classifier, version, directory, app.clock, since)
     with PredictorPool(classifier, app.settings.models_dir, version, workers) as pool:
         return triage(
-            app.sessions, classifier, version, directory, app.clock, since, pool=pool, depth=workers
+            app.sessions,
+            classifier,
+            version,
+            directory,
+            app.clock,
+            since,
+            pool=pool,
+            depth=2 * workers,
         )
 
 
