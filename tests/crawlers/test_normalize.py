@@ -3,9 +3,9 @@ from __future__ import annotations
 import dataclasses
 import re
 
-import opencc
 import pytest
 
+from tests.crawlers.notice_texts import to_traditional
 from yuqing.crawlers.normalize import NormalizedPost, content_hash, normalize_entry
 
 TITLE = "青河市发布汛期舆情回应工作通知"
@@ -14,10 +14,6 @@ BODY = (
     "<p>各区县要在24小时内回应重大险情舆情，对一般性舆情48小时内予以回应。</p>"
     "<script>track('entry')</script>"
 )
-
-
-def to_traditional(text: str) -> str:
-    return opencc.OpenCC("s2t").convert(text)
 
 
 def test_entry_is_converted_cleaned_and_simplified() -> None:
