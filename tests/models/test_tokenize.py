@@ -107,6 +107,7 @@ _SCRIPT = """
 import json, sys, jieba
 from yuqing.models import tokenize
 tokenize.configure(sys.argv[1])
+tokenize._segment = tokenize._python_segmenter  # the cache belongs to the Python engine
 tokens = tokenize.words("网传住建局回应学区房")
 print(json.dumps({"tokens": tokens, "global_initialised": jieba.dt.initialized}))
 """
@@ -145,3 +146,17 @@ def test_without_a_usable_cache_directory_segmentation_still_works(tmp_path: Pat
     # the in-memory build leaves no cache file behind anywhere
     assert list((tmp_path / "tmp").iterdir()) == []
     assert blocker.read_text(encoding="utf-8") == "not a directory"
+
+
+def test_both_engines_segment_the_whole_seed_corpus_alike() -> None:
+    """rjieba is jieba compiled: a model trained with one engine must read the same with the
+    other, so every seed post must give the same tokens."""
+    rust = tokenize._rjieba_segmenter()
+    if rust is None:
+        pytest.skip("rjieba is not installed: only the Python engine is in use")
+    from yuqing.models.corpus import load_seed
+
+    texts = [tokenize.normalize(example.text) for example in load_seed()]
+    assert len(texts) > 1000
+    differing = [t for t in texts if rust(t) != tokenize._python_segmenter(t)]
+    assert differing == []
