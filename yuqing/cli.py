@@ -170,9 +170,8 @@ def cmd_demo(app: App, args: argparse.Namespace) -> int:
         out(f"serving the demo feeds on {server.base}")
         added, updated = jobs.add_sources(app, server.sources())
         out(f"demo sources: {added} added, {updated} updated")
-        names = [s.name for s in server.sources()]
-        print_ingest(jobs.run_ingest(app, names))
-    report = jobs.run_triage(app)
+        reports, report = jobs.ingest_and_triage(app, [s.name for s in server.sources()])
+        print_ingest(reports)
     out(
         f"triaged {report.classified} posts with model {report.model_version}: "
         f"{report.flagged} flagged, {report.cases_opened} cases opened"

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from yuqing.app import App
-from yuqing.crawlers.ingest import SourceReport, ingest
+from yuqing.crawlers.ingest import PARSE_POOL_MIN_SOURCES, SourceReport, due_sources, ingest
 from yuqing.crawlers.sources import SourceSpec, load_sources_file
 from yuqing.models import registry
 from yuqing.models.classifier import train
@@ -16,7 +16,7 @@ from yuqing.storage.db import transaction, upgrade
 from yuqing.storage.sources import sync_sources
 from yuqing.triage.cases import sweep_overdue
 from yuqing.triage.routing import load_directory
-from yuqing.triage.run import TriageReport, count_pending, triage
+from yuqing.triage.run import TriageReport, TriageRun, count_pending, triage
 from yuqing.workers import cpu_workers
 
 
@@ -58,12 +58,18 @@ def run_ingest(app: App, names: list[str] | None = None, force: bool = False) ->
 POOL_MIN_POSTS = 2000
 
 
+def _pool_worthwhile(pending_posts: int, sources: int = 0) -> bool:
+    return cpu_workers() > 1 and (
+        pending_posts >= POOL_MIN_POSTS or sources >= PARSE_POOL_MIN_SOURCES
+    )
+
+
 def run_triage(app: App, since: datetime | None = None) -> TriageReport:
     classifier, version = registry.load(app.settings.models_dir)
     directory = load_directory()
-    workers = cpu_workers()
-    if workers < 2 or count_pending(app.sessions, version, since) < POOL_MIN_POSTS:
+    if not _pool_worthwhile(count_pending(app.sessions, version, since)):
         return triage(app.sessions, classifier, version, directory, app.clock, since)
+    workers = cpu_workers()
     with PredictorPool(classifier, app.settings.models_dir, version, workers) as pool:
         return triage(
             app.sessions,
@@ -75,6 +81,41 @@ def run_triage(app: App, since: datetime | None = None) -> TriageReport:
             pool=pool,
             depth=2 * workers,
         )
+
+
+def ingest_and_triage(
+    app: App, names: list[str] | None = None, force: bool = False
+) -> tuple[list[SourceReport], TriageReport]:
+    """Ingest, and triage what is stored while the rest is still being fetched: the two stages
+    still talk only through the database, but share one pool of worker processes (parsing
+    feeds, classifying posts) so that both cores stay busy."""
+    classifier, version = registry.load(app.settings.models_dir)
+    directory = load_directory()
+    with app.sessions() as session:
+        sources = len(due_sources(session, app.clock(), names, force))
+    pending = count_pending(app.sessions, version, None)
+    if not _pool_worthwhile(pending, sources):
+        reports = run_ingest(app, names, force)
+        return reports, triage(app.sessions, classifier, version, directory, app.clock)
+    workers = cpu_workers()
+    with PredictorPool(
+        classifier, app.settings.models_dir, version, workers, preload=["yuqing.crawlers.ingest"]
+    ) as pool:
+        run = TriageRun(
+            app.sessions, classifier, version, directory, app.clock, pool=pool, depth=2 * workers
+        )
+        reports = []
+        waiting = 0  # posts stored since triage last looked: look only once a batch is there
+        for report in ingest(
+            app.sessions, app.settings.http, app.clock, names, force, parsers=pool.executor
+        ):
+            reports.append(report)
+            waiting += report.new_posts
+            # submit() is True when the workers had no room left: try again after the next source
+            if waiting >= run.batch_size and not run.submit(full_batches_only=True):
+                waiting = 0
+            run.store_ready()
+        return reports, run.finish()
 
 
 def run_sweep(app: App) -> int:
@@ -92,6 +133,5 @@ class CycleReport:
 def main_job(app: App) -> CycleReport:
     """One cycle of the main job: sources file → ingest → triage → deadline sweep."""
     sync_sources_file(app)
-    reports = run_ingest(app)
-    triaged = run_triage(app)
+    reports, triaged = ingest_and_triage(app)
     return CycleReport(reports, triaged, run_sweep(app))

@@ -225,20 +225,22 @@ def ingest(
     now: Callable[[], datetime],
     names: list[str] | None = None,
     force: bool = False,
+    parsers: ProcessPoolExecutor | None = None,
 ) -> Iterator[SourceReport]:
     """Fetch the due (or named) sources and store what they hold; yields one report per source
-    as soon as it is stored."""
+    as soon as it is stored. Feeds are parsed in ``parsers`` when given (the caller's pool),
+    else in a pool of this call's own when there are many sources."""
     with sessions() as session:
         snaps = due_sources(session, now(), names, force)
-    workers = cpu_workers()
-    parsers = None
-    if workers > 1 and len(snaps) >= PARSE_POOL_MIN_SOURCES:
+    own = None
+    if parsers is None and cpu_workers() > 1 and len(snaps) >= PARSE_POOL_MIN_SOURCES:
         # Created before the fetch threads, so that its workers can be forked safely.
-        parsers, _ = process_pool(workers, preload=["yuqing.crawlers.ingest"])
+        own, _ = process_pool(cpu_workers(), preload=["yuqing.crawlers.ingest"])
+        parsers = own
     with (
         make_client(limits) as client,
         ThreadPoolExecutor(FETCH_WORKERS) as pool,
-        parsers or nullcontext(),
+        own or nullcontext(),
     ):
         futures = [pool.submit(prepare_source, client, limits, snap, parsers) for snap in snaps]
         for future in futures:

@@ -62,6 +62,87 @@ def count_pending(
         return int(session.scalar(query) or 0)
 
 
+class TriageRun:
+    """Triage done in steps, so that it can run alongside ingestion in one thread: ``submit``
+    queues the posts stored so far for classification, ``store_ready`` stores what has been
+    classified, ``finish`` does the rest. Batches go in post-id order and each is stored in its
+    own transaction."""
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        classifier: Predictor,
+        model_version: str,
+        directory: Directory,
+        now: Callable[[], datetime],
+        since: datetime | None = None,
+        batch_size: int = BATCH_SIZE,
+        pool: Submitter | None = None,
+        depth: int = 2,
+    ) -> None:
+        self.sessions = sessions
+        self.classifier = classifier
+        self.directory = directory
+        self.now = now
+        self.since = since
+        self.batch_size = batch_size
+        self.pool = pool
+        self.depth = depth if pool else 1
+        self.report = TriageReport(model_version)
+        self._inflight: deque[tuple[list[Any], Future[Any] | Sequence[Predicted]]] = deque()
+        self._last_id = 0
+
+    def submit(self, full_batches_only: bool = False) -> bool:
+        """Queue posts for classification while there is room; with ``full_batches_only``
+        (more posts are on their way) a short last batch waits. Returns whether any post was
+        left unqueued for want of room."""
+        version = self.report.model_version
+        while len(self._inflight) < self.depth:
+            query = untriaged(version, self.since, after_id=self._last_id).limit(self.batch_size)
+            with self.sessions() as session:
+                batch = session.execute(
+                    query.with_only_columns(Post.id, Post.title, Post.text)
+                ).all()
+            if not batch or (full_batches_only and len(batch) < self.batch_size):
+                return False
+            self._last_id = batch[-1].id
+            texts = [post_text(row.title, row.text) for row in batch]
+            pending = self.pool.submit(texts) if self.pool else self.classifier.predict(texts)
+            self._inflight.append((batch, pending))
+        return True
+
+    def store_ready(self, wait: bool = False) -> None:
+        """Store every classified batch at the head of the queue; with ``wait``, wait for the
+        oldest one first."""
+        while self._inflight:
+            batch, pending = self._inflight[0]
+            if isinstance(pending, Future):
+                if not (wait or pending.done()):
+                    return
+                predictions = pending.result()
+            else:
+                predictions = pending
+            self._inflight.popleft()
+            wait = False
+            with transaction(self.sessions) as session:
+                _store(
+                    session,
+                    batch,
+                    predictions,
+                    self.report.model_version,
+                    self.directory,
+                    self.now(),
+                    self.report,
+                )
+
+    def finish(self) -> TriageReport:
+        while True:
+            self.submit()
+            if not self._inflight:
+                return self.report
+            self.store_ready(wait=True)
+
+
 def triage(
     sessions: sessionmaker[Session],
     classifier: Predictor,
@@ -73,29 +154,11 @@ def triage(
     pool: Submitter | None = None,
     depth: int = 2,
 ) -> TriageReport:
-    report = TriageReport(model_version)
-    inflight: deque[tuple[list[Any], Future[Any] | Sequence[Predicted]]] = deque()
-    last_id = 0
-    exhausted = False
-    while True:
-        while not exhausted and len(inflight) < (depth if pool else 1):
-            query = untriaged(model_version, since, after_id=last_id).limit(batch_size)
-            with sessions() as session:
-                batch = session.execute(
-                    query.with_only_columns(Post.id, Post.title, Post.text)
-                ).all()
-            if not batch:
-                exhausted = True
-                break
-            last_id = batch[-1].id
-            texts = [post_text(row.title, row.text) for row in batch]
-            inflight.append((batch, pool.submit(texts) if pool else classifier.predict(texts)))
-        if not inflight:
-            return report
-        batch, pending = inflight.popleft()
-        predictions = pending.result() if isinstance(pending, Future) else pending
-        with transaction(sessions) as session:
-            _store(session, batch, predictions, model_version, directory, now(), report)
+    """Classify every post not yet classified by ``model_version`` and open its case."""
+    run = TriageRun(
+        sessions, classifier, model_version, directory, now, since, batch_size, pool, depth
+    )
+    return run.finish()
 
 
 def _store(
