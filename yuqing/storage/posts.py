@@ -7,14 +7,11 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, exists, insert, select
+from sqlalchemy import Select, exists, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from yuqing.storage.schema import Classification, Post
-
-#: stay well under SQLite's bound-parameter limit in IN (...) lookups
-LOOKUP_CHUNK = 500
 
 
 @dataclass(frozen=True)
@@ -38,18 +35,18 @@ class StoreResult:
 def store_posts(
     session: Session, source_id: int, posts: Sequence[NewPost], fetched_at: datetime
 ) -> StoreResult:
-    fresh = _drop_known(session, _drop_repeats(posts))
+    """Insert the posts not stored yet. Duplicates within the batch are dropped here; those
+    already in the database are skipped by the unique constraints (ON CONFLICT DO NOTHING),
+    which also settles a race with a concurrent ingest."""
     rows: list[dict[str, Any]] = [
-        {**asdict(p), "source_id": source_id, "fetched_at": fetched_at} for p in fresh
+        {**asdict(p), "source_id": source_id, "fetched_at": fetched_at}
+        for p in _drop_repeats(posts)
     ]
     inserted = 0
     if rows:
-        # A concurrent ingest may have stored the same post since the lookup: let the unique
-        # constraints decide instead of failing the whole batch.
-        result = session.connection().execute(_insert_ignoring_conflicts(session), rows)
-        inserted = (
-            result.rowcount if result.rowcount is not None and result.rowcount >= 0 else len(rows)
-        )
+        # RETURNING counts what went in on every backend (executemany's rowcount does not).
+        statement = _insert_ignoring_conflicts(session).returning(Post.__table__.c.id)
+        inserted = len(session.connection().execute(statement, rows).all())
     return StoreResult(inserted=inserted, duplicates=len(posts) - inserted)
 
 
@@ -66,30 +63,6 @@ def _drop_repeats(posts: Iterable[NewPost]) -> list[NewPost]:
     return unique
 
 
-def _drop_known(session: Session, posts: list[NewPost]) -> list[NewPost]:
-    known_urls: set[str] = set()
-    known_hashes: set[str] = set()
-    for start in range(0, len(posts), LOOKUP_CHUNK):
-        chunk = posts[start : start + LOOKUP_CHUNK]
-        known_urls.update(
-            session.scalars(
-                select(Post.canonical_url).where(
-                    Post.canonical_url.in_([p.canonical_url for p in chunk])
-                )
-            )
-        )
-        known_hashes.update(
-            session.scalars(
-                select(Post.content_hash).where(
-                    Post.content_hash.in_([p.content_hash for p in chunk])
-                )
-            )
-        )
-    return [
-        p for p in posts if p.canonical_url not in known_urls and p.content_hash not in known_hashes
-    ]
-
-
 def _insert_ignoring_conflicts(session: Session) -> Any:
     table = Post.__table__
     dialect = session.get_bind().dialect.name
@@ -97,7 +70,7 @@ def _insert_ignoring_conflicts(session: Session) -> Any:
         return sqlite.insert(table).on_conflict_do_nothing()
     if dialect == "postgresql":
         return postgresql.insert(table).on_conflict_do_nothing()
-    return insert(table)
+    raise NotImplementedError(f"storing posts needs SQLite or PostgreSQL, not {dialect}")
 
 
 def untriaged(

@@ -68,6 +68,9 @@ class JSONText(TypeDecorator[Any]):
 
     def process_bind_param(self, value: Any, dialect: Any) -> Any:
         if dialect.name == "sqlite" and value is not None:
+            # Most rows carry an empty list (an unflagged label has no reasons): skip the encoder.
+            if not value and isinstance(value, list | dict):
+                return "[]" if isinstance(value, list) else "{}"
             return json.dumps(value, ensure_ascii=False)
         return value
 
