@@ -13,9 +13,10 @@ from concurrent.futures.process import BrokenProcessPool
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -168,40 +169,52 @@ def prepare_source(
 
 def record(session: Session, prepared: Prepared, now: datetime) -> SourceReport:
     """Store one source's posts and health in the caller's transaction."""
-    source = session.get(Source, prepared.snapshot.id)
-    if source is None:  # deleted while we were fetching
-        return SourceReport(prepared.snapshot.name, "gone")
-    source.last_attempt_at = now
     if prepared.status == "failed":
-        source.consecutive_failures += 1
-        source.last_error = prepared.error
-        source.last_error_kind = prepared.error_kind
-        kind = prepared.error_kind or "soft"
-        source.next_attempt_at = next_attempt(now, source.consecutive_failures, kind)
-        if should_disable(source.consecutive_failures, kind):
-            source.enabled = False
-        return SourceReport(
-            source.name, "failed", error=prepared.error, disabled=not source.enabled
-        )
-    stored = store_posts(session, source.id, prepared.posts, now)
-    source.last_success_at = now
-    source.consecutive_failures = 0
-    source.last_error = source.last_error_kind = None
-    source.next_attempt_at = None
+        return _record_failure(session, prepared, now)
+    health: dict[str, Any] = {
+        "last_attempt_at": now,
+        "last_success_at": now,
+        "consecutive_failures": 0,
+        "last_error": None,
+        "last_error_kind": None,
+        "next_attempt_at": None,
+    }
     if prepared.status == "fetched":
-        source.last_warning = prepared.warning
+        health["last_warning"] = prepared.warning
     if prepared.validators is not None:
-        source.etag = prepared.validators.etag
-        source.last_modified = prepared.validators.last_modified
-        source.last_body_hash = prepared.validators.body_hash
+        health["etag"] = prepared.validators.etag
+        health["last_modified"] = prepared.validators.last_modified
+        health["last_body_hash"] = prepared.validators.body_hash
+    # One UPDATE, no load: this runs once per source on every cycle.
+    updated = session.execute(
+        update(Source).where(Source.id == prepared.snapshot.id).values(**health)
+    )
+    if updated.rowcount == 0:  # deleted while we were fetching
+        return SourceReport(prepared.snapshot.name, "gone")
+    stored = store_posts(session, prepared.snapshot.id, prepared.posts, now)
     return SourceReport(
-        source.name,
+        prepared.snapshot.name,
         prepared.status,
         new_posts=stored.inserted,
         duplicates=stored.duplicates,
         skipped_empty=prepared.skipped_empty,
         warning=prepared.warning,
     )
+
+
+def _record_failure(session: Session, prepared: Prepared, now: datetime) -> SourceReport:
+    source = session.get(Source, prepared.snapshot.id)
+    if source is None:  # deleted while we were fetching
+        return SourceReport(prepared.snapshot.name, "gone")
+    kind = prepared.error_kind or "soft"
+    source.last_attempt_at = now
+    source.consecutive_failures += 1
+    source.last_error = prepared.error
+    source.last_error_kind = kind
+    source.next_attempt_at = next_attempt(now, source.consecutive_failures, kind)
+    if should_disable(source.consecutive_failures, kind):
+        source.enabled = False
+    return SourceReport(source.name, "failed", error=prepared.error, disabled=not source.enabled)
 
 
 def due_sources(
