@@ -139,6 +139,7 @@ def test_queue_orders_by_gravity_then_deadline_and_is_safe_to_print(sessions):
     assert "阜平县应急管理局" in table
     data = json.loads(json.dumps(as_json(items, SHANGHAI), ensure_ascii=False))
     assert data[0]["due_at"] == "2026-11-28T10:00:00+08:00"
+    assert any("12名矿工遇难" in reason for reason in data[0]["reasons"])
     assert data[1]["seconds_left"] == -2 * 3600
     assert data[2]["title"].startswith("\x1b[2J")  # JSON keeps the data; the encoder escapes it
 

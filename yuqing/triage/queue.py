@@ -38,6 +38,8 @@ class QueueItem:
     responsible_party: str
     coordinator: str
     referral: str
+    #: why this grade and this owner, in words (severity cues, routing rules applied)
+    reasons: tuple[str, ...] = ()
 
     @property
     def overdue(self) -> bool:
@@ -73,6 +75,7 @@ def daily_queue(session: Session, day: date, tz: ZoneInfo, now: datetime) -> lis
             responsible_party=c.responsible_party,
             coordinator=c.coordinator,
             referral=c.referral,
+            reasons=tuple(c.routing_reasons),
         )
         for c in cases
     ]
@@ -99,6 +102,7 @@ def as_json(items: list[QueueItem], tz: ZoneInfo) -> list[dict[str, object]]:
             "responsible_party": i.responsible_party,
             "coordinator": i.coordinator,
             "referral": i.referral,
+            "reasons": list(i.reasons),
         }
         for i in items
     ]
