@@ -8,9 +8,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, exists, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from yuqing.storage.bulk import insert_many
 from yuqing.storage.schema import Classification, Post
 
 
@@ -44,9 +44,7 @@ def store_posts(
     ]
     inserted = 0
     if rows:
-        # RETURNING counts what went in on every backend (executemany's rowcount does not).
-        statement = _insert_ignoring_conflicts(session).returning(Post.__table__.c.id)
-        inserted = len(session.connection().execute(statement, rows).all())
+        inserted = insert_many(session.connection(), Post.__table__, rows, ignore_conflicts=True)
     return StoreResult(inserted=inserted, duplicates=len(posts) - inserted)
 
 
@@ -61,16 +59,6 @@ def _drop_repeats(posts: Iterable[NewPost]) -> list[NewPost]:
         seen_hashes.add(post.content_hash)
         unique.append(post)
     return unique
-
-
-def _insert_ignoring_conflicts(session: Session) -> Any:
-    table = Post.__table__
-    dialect = session.get_bind().dialect.name
-    if dialect == "sqlite":
-        return sqlite.insert(table).on_conflict_do_nothing()
-    if dialect == "postgresql":
-        return postgresql.insert(table).on_conflict_do_nothing()
-    raise NotImplementedError(f"storing posts needs SQLite or PostgreSQL, not {dialect}")
 
 
 def untriaged(

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from yuqing.storage.bulk import insert_many
 from yuqing.storage.schema import Case, CaseEvent, Post, Source
 from yuqing.triage.categories import CASE_CATEGORIES, EMERGENCY, RUMOUR
 from yuqing.triage.deadlines import deadline, surfaced_at
@@ -138,8 +139,9 @@ def open_cases(
         .scalars()
         .all()
     )
-    conn.execute(
-        insert(CaseEvent.__table__),
+    insert_many(
+        conn,
+        CaseEvent.__table__,
         [
             {"case_id": case_id, "at": now, "actor": "triage", "action": "opened", "detail": detail}
             for case_id, (_, detail) in zip(ids, fresh, strict=True)

@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import func, insert
+from sqlalchemy import func
 from sqlalchemy.orm import Session, sessionmaker
 
+from yuqing.storage.bulk import insert_many
 from yuqing.storage.db import transaction
 from yuqing.storage.posts import untriaged
 from yuqing.storage.schema import Classification, Post
@@ -189,7 +190,7 @@ def _store(
         if prediction.labels:
             flagged[row.id] = prediction
     if rows:
-        session.connection().execute(insert(Classification.__table__), rows)
+        insert_many(session.connection(), Classification.__table__, rows)
     report.flagged += len(flagged)
     planned = []
     for post in case_inputs(session, list(flagged)):
