@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -39,7 +39,8 @@ def store_posts(
     already in the database are skipped by the unique constraints (ON CONFLICT DO NOTHING),
     which also settles a race with a concurrent ingest."""
     rows: list[dict[str, Any]] = [
-        {**asdict(p), "source_id": source_id, "fetched_at": fetched_at}
+        # vars(), not asdict(): asdict deep-copies every value, a third of this function's time
+        {**vars(p), "source_id": source_id, "fetched_at": fetched_at}
         for p in _drop_repeats(posts)
     ]
     inserted = 0
