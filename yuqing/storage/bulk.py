@@ -10,7 +10,7 @@ the rest.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Table, insert
@@ -49,12 +49,33 @@ def insert_many(
     )
     if ignore_conflicts:
         sql += " ON CONFLICT DO NOTHING"
-    params = [
-        tuple(
-            value if process is None else process(value)
-            for process, value in zip(processors, (row[n] for n in names), strict=True)
-        )
-        for row in rows
-    ]
+    # Batches repeat values (one classification time, one model version for thousands of
+    # rows): each column remembers its last value, so a repeat is not processed again.
+    memo: list[tuple[Any, Any]] = [(_NOTHING, None)] * len(names)
+    params = [_row_params(row, names, processors, memo) for row in rows]
     # Both drivers add up executemany's row counts, conflicts skipped excluded.
     return conn.exec_driver_sql(sql, params).rowcount
+
+
+_NOTHING = object()
+
+
+def _row_params(
+    row: Mapping[str, Any],
+    names: Sequence[str],
+    processors: Sequence[Callable[[Any], Any] | None],
+    memo: list[tuple[Any, Any]],
+) -> tuple[Any, ...]:
+    params = []
+    for i, name in enumerate(names):
+        value = row[name]
+        process = processors[i]
+        if process is None or value is None:
+            params.append(value)
+            continue
+        last, processed = memo[i]
+        if value is not last:
+            processed = process(value)
+            memo[i] = (value, processed)
+        params.append(processed)
+    return tuple(params)
