@@ -186,8 +186,9 @@ def record(session: Session, prepared: Prepared, now: datetime) -> SourceReport:
         health["last_modified"] = prepared.validators.last_modified
         health["last_body_hash"] = prepared.validators.body_hash
     # One UPDATE, no load: this runs once per source on every cycle.
-    updated = session.execute(
-        update(Source).where(Source.id == prepared.snapshot.id).values(**health)
+    sources = Source.__table__
+    updated = session.connection().execute(
+        update(sources).where(sources.c.id == prepared.snapshot.id).values(**health)
     )
     if updated.rowcount == 0:  # deleted while we were fetching
         return SourceReport(prepared.snapshot.name, "gone")

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from yuqing.storage.bulk import insert_many
@@ -124,34 +124,39 @@ def plan_case(
 def open_cases(
     session: Session, planned: Sequence[tuple[dict[str, Any], dict[str, Any]]], now: datetime
 ) -> int:
-    """Insert planned cases, each with its ``opened`` event (``detail``), skipping posts that
-    already have a case. One statement per table for the whole batch."""
-    taken = posts_with_cases(session, [case["post_id"] for case, _ in planned])
-    fresh = [(case, detail) for case, detail in planned if case["post_id"] not in taken]
-    if not fresh:
-        return 0
+    """Insert planned cases, each with its ``opened`` event (``detail``). A post that already
+    has a case keeps it: the unique post_id skips the new one. One statement per table."""
     conn = session.connection()
-    ids = (
+    inserted = insert_many(
+        conn, Case.__table__, [case for case, _ in planned], ignore_conflicts=True
+    )
+    if not inserted:
+        return 0
+    # The cases opened just now, by post: a case opened earlier keeps its own history.
+    opened = dict(
         conn.execute(
-            insert(Case.__table__).returning(Case.__table__.c.id, sort_by_parameter_order=True),
-            [case for case, _ in fresh],
-        )
-        .scalars()
-        .all()
+            select(Case.__table__.c.post_id, Case.__table__.c.id).where(
+                Case.__table__.c.post_id.in_([case["post_id"] for case, _ in planned]),
+                Case.__table__.c.opened_at == now,
+            )
+        ).all()
     )
     insert_many(
         conn,
         CaseEvent.__table__,
         [
-            {"case_id": case_id, "at": now, "actor": "triage", "action": "opened", "detail": detail}
-            for case_id, (_, detail) in zip(ids, fresh, strict=True)
+            {
+                "case_id": opened[case["post_id"]],
+                "at": now,
+                "actor": "triage",
+                "action": "opened",
+                "detail": detail,
+            }
+            for case, detail in planned
+            if case["post_id"] in opened
         ],
     )
-    return len(fresh)
-
-
-def posts_with_cases(session: Session, post_ids: Sequence[int]) -> set[int]:
-    return set(session.scalars(select(Case.post_id).where(Case.post_id.in_(post_ids))))
+    return inserted
 
 
 def sweep_overdue(session: Session, now: datetime) -> int:
