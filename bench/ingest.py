@@ -160,10 +160,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as home:
         app = App(load_settings({"YUQING_HOME": home}))
         init_store(app)
-        # The model is trained before the clock starts: training is not ingestion.
+        # The model is trained and loaded before the clock starts: neither is ingestion.
         t0 = time.perf_counter()
         version, _ = ensure_model(app)
-        print(f"model {version} trained in {time.perf_counter() - t0:.1f} s (not counted)")
+        app.model()  # loaded once per process, as the scheduler keeps it
+        print(
+            f"model {version} trained and loaded in {time.perf_counter() - t0:.1f} s (not counted)"
+        )
         add_sources(
             app, [SourceSpec(f"bench {i}", f"{base}/feed/{i}.xml") for i in range(args.feeds)]
         )

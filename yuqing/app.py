@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
@@ -23,6 +24,7 @@ def utc_now() -> datetime:
 class App:
     settings: Settings
     clock: Callable[[], datetime] = field(default=utc_now)
+    _model: tuple[Any, str] | None = field(default=None, init=False, repr=False)
 
     @cached_property
     def engine(self) -> Engine:
@@ -35,6 +37,17 @@ class App:
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.settings.display_tz)
+
+    def model(self) -> tuple[Any, str]:
+        """The model in use and its version, loaded once and kept until another version is
+        made current: a scheduler running a cycle every few minutes should not re-read and
+        re-audit the model file each time."""
+        from yuqing.models import registry
+
+        version = registry.current_version(self.settings.models_dir)
+        if self._model is None or self._model[1] != version:
+            self._model = registry.load(self.settings.models_dir, version)
+        return self._model
 
     def ready(self) -> App:
         """Check that the schema is current before any job touches the data."""

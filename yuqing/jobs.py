@@ -65,7 +65,7 @@ def _pool_worthwhile(pending_posts: int, sources: int = 0) -> bool:
 
 
 def run_triage(app: App, since: datetime | None = None) -> TriageReport:
-    classifier, version = registry.load(app.settings.models_dir)
+    classifier, version = app.model()
     directory = load_directory()
     if not _pool_worthwhile(count_pending(app.sessions, version, since)):
         return triage(app.sessions, classifier, version, directory, app.clock, since)
@@ -89,7 +89,7 @@ def ingest_and_triage(
     """Ingest, and triage what is stored while the rest is still being fetched: the two stages
     still talk only through the database, but share one pool of worker processes (parsing
     feeds, classifying posts) so that both cores stay busy."""
-    classifier, version = registry.load(app.settings.models_dir)
+    classifier, version = app.model()
     directory = load_directory()
     with app.sessions() as session:
         sources = len(due_sources(session, app.clock(), names, force))
