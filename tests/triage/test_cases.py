@@ -140,6 +140,8 @@ def test_queue_orders_by_gravity_then_deadline_and_is_safe_to_print(sessions):
     data = json.loads(json.dumps(as_json(items, SHANGHAI), ensure_ascii=False))
     assert data[0]["due_at"] == "2026-11-28T10:00:00+08:00"
     assert any("12名矿工遇难" in reason for reason in data[0]["reasons"])
+    assert data[0]["flags"] == {"emergency": ["遇难"]}  # the predictor's reasons, as stored
+    assert "↳ 依据：突发事件：遇难" in table
     assert data[1]["seconds_left"] == -2 * 3600
     assert data[2]["title"].startswith("\x1b[2J")  # JSON keeps the data; the encoder escapes it
 

@@ -7,7 +7,8 @@ answered. Gravest first, then the nearest deadline.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -15,7 +16,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from yuqing.display import fit, terminal_safe
-from yuqing.storage.schema import Case, Post
+from yuqing.storage.schema import Case, Classification, Post
 from yuqing.triage.cases import OPEN
 from yuqing.triage.categories import CATEGORIES
 from yuqing.triage.deadlines import FORM_NAMES, format_time_left, time_left
@@ -40,6 +41,9 @@ class QueueItem:
     referral: str
     #: why this grade and this owner, in words (severity cues, routing rules applied)
     reasons: tuple[str, ...] = ()
+    #: why the post was flagged: for each label raised, the cues matched and the terms that
+    #: weighed most, as the model that opened the case gave them
+    flags: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def overdue(self) -> bool:
@@ -59,6 +63,7 @@ def daily_queue(session: Session, day: date, tz: ZoneInfo, now: datetime) -> lis
         .where(Case.opened_at < end)
         .where(or_(Case.opened_at >= start, Case.status == OPEN))
     ).all()
+    flags = _flags(session, cases)
     items = [
         QueueItem(
             case_id=c.id,
@@ -76,11 +81,37 @@ def daily_queue(session: Session, day: date, tz: ZoneInfo, now: datetime) -> lis
             coordinator=c.coordinator,
             referral=c.referral,
             reasons=tuple(c.routing_reasons),
+            flags=flags.get(c.id, {}),
         )
         for c in cases
     ]
     items.sort(key=lambda i: (i.status != OPEN, GRADES.index(i.severity), i.due_at, i.case_id))
     return items
+
+
+def _flags(session: Session, cases: Sequence[Case]) -> dict[int, dict[str, list[str]]]:
+    """The flagged labels and their reasons behind each case, from the classifications of the
+    model version that opened it."""
+    by_post = {(c.post_id, c.model_version): c.id for c in cases}
+    out: dict[int, dict[str, list[str]]] = {}
+    for start in range(0, len(cases), 500):
+        chunk = cases[start : start + 500]
+        rows = session.execute(
+            select(
+                Classification.post_id,
+                Classification.model_version,
+                Classification.label,
+                Classification.reasons,
+            ).where(
+                Classification.post_id.in_([c.post_id for c in chunk]),
+                Classification.flagged.is_(True),
+            )
+        )
+        for post_id, version, label, reasons in rows:
+            case_id = by_post.get((post_id, version))
+            if case_id is not None:
+                out.setdefault(case_id, {})[label] = list(reasons)
+    return out
 
 
 def as_json(items: list[QueueItem], tz: ZoneInfo) -> list[dict[str, object]]:
@@ -103,6 +134,7 @@ def as_json(items: list[QueueItem], tz: ZoneInfo) -> list[dict[str, object]]:
             "coordinator": i.coordinator,
             "referral": i.referral,
             "reasons": list(i.reasons),
+            "flags": i.flags,
         }
         for i in items
     ]
@@ -146,6 +178,15 @@ def format_table(items: list[QueueItem], day: date, tz: ZoneInfo) -> str:
         lines.append(
             "  ".join(fit(c, w) for c, (_, w) in zip(cells, COLUMNS, strict=True)).rstrip()
         )
+        indent = " " * 60
+        if i.flags:
+            why = "；".join(
+                f"{CATEGORIES[label].short_zh}：{terminal_safe('、'.join(terms[:5]))}"
+                for label, terms in i.flags.items()
+                if terms and label in CATEGORIES
+            )
+            if why:
+                lines.append(f"{indent}↳ 依据：{why}")
         if i.referral:
-            lines.append(" " * 60 + f"↳ 同时移交：{terminal_safe(i.referral)}")
+            lines.append(f"{indent}↳ 同时移交：{terminal_safe(i.referral)}")
     return "\n".join(lines)
