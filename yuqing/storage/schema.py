@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
+    CheckConstraint,
     DateTime,
     Float,
     ForeignKey,
@@ -213,3 +214,33 @@ class CaseEvent(Base):
     case: Mapped[Case] = relationship(back_populates="events")
 
     __table_args__ = (Index("ix_case_events_case", "case_id"),)
+
+
+class AnalystLabel(Base):
+    """One analyst's decision on one label of one post, in an append-only log.
+
+    Rows are never updated or deleted (except with their post), so the analyst label set of a
+    post at any moment can be rebuilt: for each (post, label), the last row wins, in the order
+    rows were written (``id``). ``at`` records when; it does not order, because two machines
+    writing to one database may disagree about the time. See ``yuqing.storage.labels``.
+    """
+
+    __tablename__ = "analyst_labels"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
+    #: a code from ``yuqing.triage.categories`` (``none``: the post needs no response)
+    label: Mapped[str] = mapped_column(String(40))
+    #: add | remove
+    action: Mapped[str] = mapped_column(String(10))
+    #: who decided
+    analyst: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    note: Mapped[str | None] = mapped_column(Text)
+
+    post: Mapped[Post] = relationship()
+
+    __table_args__ = (
+        Index("ix_analyst_labels_post", "post_id", "id"),
+        CheckConstraint("action IN ('add', 'remove')", name="action"),
+    )
