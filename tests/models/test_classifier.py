@@ -3,6 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from yuqing.models import rumour_cues
 from yuqing.models.classifier import (
     DEFAULT_THRESHOLD,
     Classifier,
@@ -12,6 +13,7 @@ from yuqing.models.classifier import (
 )
 from yuqing.models.corpus import Example
 from yuqing.models.errors import ModelError, TrainingError
+from yuqing.models.tokenize import normalize
 from yuqing.triage.categories import (
     EMERGENCY,
     MORAL_BOTTOM_LINE,
@@ -71,6 +73,11 @@ def test_reasons_name_the_terms_that_matter(
     (prediction,) = classifier.predict([text])
     assert label in prediction.labels
     reasons = prediction.reasons[label]
+    if label == RUMOUR:  # the rumour cues come first, then the model's probability
+        cues = list(rumour_cues.scan(normalize(text)).reasons)
+        assert cues and reasons[: len(cues)] == cues
+        assert reasons[len(cues)].startswith("模型判断的造谣传谣概率 ")
+        reasons = reasons[len(cues) + 1 :]
     assert 1 <= len(reasons) <= 5
     assert expected_terms <= set(reasons)
     # every reason is a readable term found in the post (word pairs are shown with a space)
@@ -101,21 +108,48 @@ def test_batch_prediction_equals_one_by_one(
     np.testing.assert_allclose(classifier.scores(texts), [list(p.scores.values()) for p in batch])
 
 
-def test_thresholds_are_respected(train_examples: list[Example]) -> None:
-    strict = train(train_examples, thresholds={EMERGENCY: 0.99, RUMOUR: 0.05})
-    assert strict.thresholds_[EMERGENCY] == 0.99
-    assert strict.thresholds_[POLICY_MISREADING] == DEFAULT_THRESHOLD
+def test_thresholds_are_respected(classifier: Classifier, train_examples: list[Example]) -> None:
     texts = ["商场突发火灾，消防员正在扑救", "今天天气很好", "网传明天封城"]
+    before = classifier.scores(texts)
+    fire_score = before[0, TEXT_LABELS.index(EMERGENCY)]
+    above_fire = (fire_score + 1) / 2  # a threshold the fire post cannot reach
+    below_weather = before[1, TEXT_LABELS.index(RUMOUR)] / 2  # one the weather post passes
+    strict = train(train_examples, thresholds={EMERGENCY: above_fire, RUMOUR: below_weather})
+    assert strict.thresholds_[EMERGENCY] == above_fire
+    assert strict.threshold_report_[EMERGENCY]["basis"] == "override"
+    # the others are chosen (here: too few held-out posts, so the default)
+    assert strict.thresholds_[POLICY_MISREADING] == DEFAULT_THRESHOLD
+    assert strict.threshold_report_[POLICY_MISREADING]["basis"] == "default"
     predictions = strict.predict(texts)
     for prediction in predictions:
         expected = [x for x in TEXT_LABELS if prediction.scores[x] >= strict.thresholds_[x]]
         assert prediction.labels == expected
         assert set(prediction.reasons) == set(expected)
     fire = predictions[0]
-    assert DEFAULT_THRESHOLD < fire.scores[EMERGENCY] < 0.99
+    assert DEFAULT_THRESHOLD < fire.scores[EMERGENCY] < above_fire
     assert EMERGENCY not in fire.labels
-    # rumour at 0.05 is raised on nearly anything
-    assert all(RUMOUR in p.labels for p in predictions)
+    # the same model (the overrides change no weight), so a lower threshold raises more
+    np.testing.assert_allclose(strict.scores(texts), before)
+    assert RUMOUR in predictions[1].labels
+    assert RUMOUR not in classifier.predict(texts)[1].labels
+
+
+def test_scores_are_calibrated_probabilities(classifier: Classifier) -> None:
+    """Each label's score is a sigmoid over one regression (Platt scaling fitted on
+    out-of-fold decision values), so it is a probability that orders posts as the
+    regression's decision value does."""
+    texts = ["商场突发火灾，消防员正在扑救", "今天天气很好", "化工厂爆炸，多人受伤", "小区停水"]
+    features = classifier.features_.transform([normalize(t) for t in texts])
+    for label, estimator in zip(classifier.labels_, classifier.estimators_, strict=True):
+        (calibrated,) = estimator.calibrated_classifiers_
+        (sigmoid,) = calibrated.calibrators
+        decision = calibrated.estimator.decision_function(features)
+        expected = 1 / (1 + np.exp(sigmoid.a_ * decision + sigmoid.b_))
+        if label == RUMOUR:  # rumour adds the cues; these texts have none
+            assert all(not rumour_cues.scan(normalize(t)).reasons for t in texts)
+        got = classifier.scores(texts)[:, TEXT_LABELS.index(label)]
+        np.testing.assert_allclose(got, expected)
+        assert sigmoid.a_ < 0  # a higher decision value means a higher probability
 
 
 @pytest.mark.parametrize(

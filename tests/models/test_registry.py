@@ -59,6 +59,10 @@ def test_meta_json_describes_the_version(classifier: Classifier, tmp_path: Path)
     assert meta["labels"] == list(TEXT_LABELS)
     assert meta["absent_labels"] == []
     assert meta["thresholds"] == classifier.thresholds_
+    assert meta["threshold_selection"] == json.loads(json.dumps(classifier.threshold_report_))
+    assert {r["threshold"] for r in meta["threshold_selection"].values()} == set(
+        classifier.thresholds_.values()
+    )
     assert meta["corpus_size"] == classifier.corpus_size_ == 101
     assert meta["corpus_sha256"] == classifier.corpus_sha256_
     assert meta["sklearn_version"] == sklearn.__version__
@@ -156,8 +160,8 @@ def test_a_default_trusted_sklearn_type_outside_our_list_is_refused(
 def test_a_file_holding_something_else_than_a_classifier(
     classifier: Classifier, tmp_path: Path
 ) -> None:
-    _plant(tmp_path, "20250101-000000", classifier.pipeline_)
-    with pytest.raises(ModelError, match="holds a Pipeline, not a Classifier"):
+    _plant(tmp_path, "20250101-000000", classifier.features_)
+    with pytest.raises(ModelError, match="holds a FeatureUnion, not a Classifier"):
         registry.load(tmp_path, "20250101-000000")
 
 

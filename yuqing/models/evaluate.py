@@ -39,12 +39,15 @@ class Report:
     n_examples: int
 
     def as_dict(self) -> dict[str, Any]:
-        """JSON-ready form (stored in a model version's meta.json)."""
+        """JSON-ready form (``yuqing evaluate --json``, a model version's meta.json): the
+        overall figures, then one key per label scored, named by its code, holding
+        ``precision``, ``recall``, ``f1`` and ``support``. Label codes never clash with the
+        overall keys."""
         return {
             "n_examples": self.n_examples,
             "macro_f1": self.macro_f1,
             "exact_match": self.exact_match,
-            "labels": {
+            **{
                 label: {
                     "precision": s.precision,
                     "recall": s.recall,

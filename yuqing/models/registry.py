@@ -5,8 +5,9 @@
     models_dir/
         20250301-080000/          a version: YYYYMMDD-HHMMSS (UTC) of its creation,
             model.skops               optionally followed by -<name>
-            meta.json             version, created_at, labels, thresholds, corpus size and
-        20250302-091500-rumour/       sha256, library versions, metrics
+            meta.json             version, created_at, labels, thresholds (and how each was
+        20250302-091500-rumour/       chosen: held-out precision and recall), corpus size and
+                                      sha256, library versions, metrics
         CURRENT                   the name of the version in use
 
 A version is written into a temporary directory beside the others and renamed into place, and
@@ -48,18 +49,17 @@ CURRENT_FILE = "CURRENT"
 #: types by default, but this list is the whole allowance, so a file that smuggles in any other
 #: estimator or function is refused too.
 TRUSTED_TYPES: tuple[str, ...] = (
-    # ours: the wrapper, and the tokenizer functions the vectorizers call (saved by name)
+    # ours: the wrapper, the character n-gram vectorizer, and the word tokenizer (saved by name)
     "yuqing.models.classifier.Classifier",
-    "yuqing.models.tokenize.blank_punctuation",
-    "yuqing.models.tokenize.normalize",
+    "yuqing.models.features.CharNgrams",
     "yuqing.models.tokenize.words",
-    # the scikit-learn pipeline (features.py, classifier.py)
-    "sklearn.pipeline.Pipeline",
+    # scikit-learn: the features (features.py) and a calibrated regression per label
     "sklearn.pipeline.FeatureUnion",
     "sklearn.feature_extraction.text.TfidfVectorizer",
     "sklearn.feature_extraction.text.TfidfTransformer",
-    "sklearn.multiclass.OneVsRestClassifier",
-    "sklearn.preprocessing._label.LabelBinarizer",
+    "sklearn.calibration.CalibratedClassifierCV",
+    "sklearn.calibration._CalibratedClassifier",
+    "sklearn.calibration._SigmoidCalibration",
     "sklearn.linear_model._logistic.LogisticRegression",
     # data: fitted arrays, the vectorizers' dtype parameter, plain containers and JSON values
     "numpy.ndarray",
@@ -111,6 +111,8 @@ def save(
         "labels": list(classifier.labels_),
         "absent_labels": list(absent),
         "thresholds": dict(classifier.thresholds_),
+        # how each threshold was chosen, and its held-out precision and recall
+        "threshold_selection": classifier.threshold_report_,
         "corpus_size": classifier.corpus_size_,
         "corpus_sha256": classifier.corpus_sha256_,
         "sklearn_version": sklearn.__version__,

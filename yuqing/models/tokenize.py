@@ -1,8 +1,9 @@
 """Chinese word segmentation for the classifier: jieba, set up once per process.
 
-The module-level functions here (:func:`normalize`, :func:`blank_punctuation`, :func:`words`)
-are what the feature vectorizers call; being plain module functions they are saved in a model
-file by reference (``yuqing.models.tokenize.words``), never as code.
+The module-level functions here are what the features call, on text the classifier has passed
+through :func:`normalize` once: :func:`words` (the word vectorizer's tokenizer; a plain module
+function, it is saved in a model file by reference, ``yuqing.models.tokenize.words``, never as
+code) and :func:`punctuation_to_spaces` (before character n-grams).
 
 Two engines run the same segmentation: jieba's own dictionary, user dictionary, DAG and HMM.
 ``rjieba`` (jieba-rs, jieba compiled) is used when it is installed: segmentation is most of the
@@ -62,11 +63,15 @@ def normalize(text: str) -> str:
 
 
 def blank_punctuation(text: str) -> str:
-    """:func:`normalize`, then every run of punctuation, symbols and spaces becomes one space.
+    """:func:`normalize`, then :func:`punctuation_to_spaces`."""
+    return punctuation_to_spaces(normalize(text))
 
-    Used before character n-grams so that an n-gram never straddles a comma or an emoji.
-    """
-    return _NON_WORD.sub(" ", normalize(text)).strip()
+
+def punctuation_to_spaces(text: str) -> str:
+    """Every run of punctuation, symbols and spaces becomes one space (``text`` is normalised
+    already). Used before character n-grams so that an n-gram never straddles a comma or an
+    emoji."""
+    return _NON_WORD.sub(" ", text).strip()
 
 
 def words(text: str) -> list[str]:
