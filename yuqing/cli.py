@@ -7,59 +7,26 @@ an exit status (1 for a failed job, 2 for a usage mistake), never a traceback.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import re
 import sys
-from collections.abc import Callable, Sequence
-from datetime import date, datetime, timedelta
+from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from yuqing.app import App
+from yuqing.cli_analyst import add_analyst_commands
+from yuqing.cli_common import (
+    EPILOG_HINT,
+    UsageError,
+    command,
+    emit_json,
+    out,
+    parse_day,
+    parse_duration,
+    read_user_file,
+)
 from yuqing.config import ConfigError, load_settings
-
-EPILOG_HINT = "Data directory: $YUQING_HOME (default ./var); database: $YUQING_DATABASE_URL."
-
-
-class UsageError(Exception):
-    """A mistake in how the command was called (exit status 2)."""
-
-
-def parse_duration(text: str) -> timedelta:
-    """``7d``, ``12h``, ``30m`` → timedelta."""
-    match = re.fullmatch(r"(\d+)\s*([dhm])", text.strip())
-    if not match:
-        raise UsageError(f"bad duration {text!r}: use a number and d, h or m, e.g. 7d, 12h, 30m")
-    amount, unit = int(match.group(1)), match.group(2)
-    return timedelta(**{{"d": "days", "h": "hours", "m": "minutes"}[unit]: amount})
-
-
-def parse_day(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise UsageError(f"bad date {text!r}: use YYYY-MM-DD, e.g. 2026-11-27") from None
-
-
-def read_user_file(path: str) -> bytes:
-    try:
-        return Path(path).read_bytes()
-    except FileNotFoundError:
-        raise UsageError(f"file not found: {path}") from None
-    except IsADirectoryError:
-        raise UsageError(f"{path} is a directory, not a file") from None
-    except OSError as exc:
-        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
-
-
-def out(text: str = "") -> None:
-    print(text)
-
-
-def emit_json(value: Any) -> None:
-    print(json.dumps(value, ensure_ascii=False, indent=2))
-
 
 # --- commands ---------------------------------------------------------------------------------
 
@@ -303,50 +270,6 @@ def cmd_sources_export(app: App, args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_train(app: App, args: argparse.Namespace) -> int:
-    from yuqing.models import registry
-    from yuqing.models.classifier import train
-    from yuqing.models.corpus import load_seed
-
-    examples = [] if args.no_seed else load_seed()
-    examples += load_data_files(args.data, args.label_map)
-    if not examples:
-        raise UsageError("nothing to train on: --no-seed needs at least one --data FILE")
-    classifier = train(examples)
-    version = registry.save(classifier, app.settings.models_dir, now=app.clock(), name=args.name)
-    registry.set_current(app.settings.models_dir, version)
-    out(f"trained model {version} on {len(examples)} examples; it is now in use")
-    return 0
-
-
-def load_data_files(paths: Sequence[str], label_map: str | None) -> list[Any]:
-    from yuqing.models.corpus import load_csv, load_jsonl, parse_label_map
-
-    mapping = parse_label_map(label_map) if label_map else None
-    examples: list[Any] = []
-    for path in paths:
-        if not Path(path).is_file():
-            raise UsageError(f"file not found: {path}")
-        loader = load_csv if path.endswith(".csv") else load_jsonl
-        examples += loader(Path(path), mapping)
-    return examples
-
-
-def cmd_evaluate(app: App, args: argparse.Namespace) -> int:
-    from yuqing.models import registry
-    from yuqing.models.evaluate import evaluate
-
-    examples = load_data_files(args.data, args.label_map)
-    classifier, version = registry.load(app.settings.models_dir, args.model)
-    report = evaluate(classifier, examples)
-    if args.json:
-        emit_json({"model": version, **report.as_dict()})
-    else:
-        out(f"model {version} on {len(examples)} examples")
-        out(report.format_table())
-    return 0
-
-
 def cmd_extract(app: App, args: argparse.Namespace) -> int:
     from yuqing.crawlers.extract import extract_page
 
@@ -371,20 +294,6 @@ def cmd_schedule(app: App, args: argparse.Namespace) -> int:
 # --- parser -----------------------------------------------------------------------------------
 
 
-def _command(
-    sub: Any, name: str, func: Callable[[App, argparse.Namespace], int], help: str, example: str
-) -> argparse.ArgumentParser:
-    parser = sub.add_parser(
-        name,
-        help=help,
-        description=help,
-        epilog=f"example:\n  {example}\n\n{EPILOG_HINT}",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.set_defaults(func=func)
-    return parser
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="yuqing",
@@ -395,18 +304,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    _command(
+    command(
         sub, "init", cmd_init, "create the store and train the default model if none", "yuqing init"
     )
 
-    db = _command(
+    db = command(
         sub, "db", lambda a, n: _missing(db), "database schema commands", "yuqing db upgrade"
     )
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION")
-    up = _command(db_sub, "upgrade", cmd_db_upgrade, "apply schema migrations", "yuqing db upgrade")
+    up = command(db_sub, "upgrade", cmd_db_upgrade, "apply schema migrations", "yuqing db upgrade")
     up.add_argument("revision", nargs="?", default="head", help="target revision (default head)")
 
-    p = _command(
+    p = command(
         sub,
         "ingest",
         cmd_ingest,
@@ -421,7 +330,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--force", action="store_true", help="fetch every enabled source now")
 
-    p = _command(
+    p = command(
         sub, "triage", cmd_triage, "classify new posts and open cases", "yuqing triage --since 7d"
     )
     p.add_argument(
@@ -430,11 +339,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="re-triage posts fetched within AGE (7d, 12h) with the current model",
     )
 
-    _command(
+    command(
         sub, "sweep", cmd_sweep, "mark open cases past their deadline as overdue", "yuqing sweep"
     )
 
-    p = _command(
+    p = command(
         sub,
         "queue",
         cmd_queue,
@@ -444,7 +353,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--date", metavar="YYYY-MM-DD", help="the day (Asia/Shanghai), default today")
     p.add_argument("--json", action="store_true", help="print JSON")
 
-    _command(
+    command(
         sub,
         "demo",
         cmd_demo,
@@ -452,7 +361,7 @@ def build_parser() -> argparse.ArgumentParser:
         "YUQING_HOME=/tmp/yq yuqing demo",
     )
 
-    src = _command(
+    src = command(
         sub,
         "sources",
         cmd_sources_list,
@@ -461,9 +370,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     src.add_argument("--json", action="store_true", help="print JSON")
     src_sub = src.add_subparsers(dest="sources_command", metavar="ACTION")
-    p = _command(src_sub, "list", cmd_sources_list, "list sources", "yuqing sources list --json")
+    p = command(src_sub, "list", cmd_sources_list, "list sources", "yuqing sources list --json")
     p.add_argument("--json", action="store_true", help="print JSON")
-    p = _command(
+    p = command(
         src_sub,
         "add",
         cmd_sources_add,
@@ -481,11 +390,11 @@ def build_parser() -> argparse.ArgumentParser:
         ("enable", "switch a source back on (forgets its failures)"),
         ("disable", "stop fetching a source; its posts stay"),
     ):
-        p = _command(
+        p = command(
             src_sub, action, cmd_sources_enable, what, f"yuqing sources {action} 湖南省领导留言板"
         )
         p.add_argument("name", metavar="NAME")
-    p = _command(
+    p = command(
         src_sub,
         "import",
         cmd_sources_import,
@@ -493,7 +402,7 @@ def build_parser() -> argparse.ArgumentParser:
         "yuqing sources import feeds.opml",
     )
     p.add_argument("file", metavar="FILE.opml")
-    p = _command(
+    p = command(
         src_sub,
         "export",
         cmd_sources_export,
@@ -502,37 +411,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("output", nargs="?", metavar="FILE.opml", help="default: standard output")
 
-    p = _command(
-        sub,
-        "train",
-        cmd_train,
-        "train a model version and put it in use",
-        "yuqing train --data labels.jsonl --label-map fake=rumour,real=none",
-    )
-    p.add_argument(
-        "--data",
-        action="append",
-        default=[],
-        metavar="FILE",
-        help="labelled posts, JSONL or CSV (repeatable)",
-    )
-    p.add_argument("--label-map", metavar="MAP", help="rename labels, e.g. fake=rumour,real=none")
-    p.add_argument("--no-seed", action="store_true", help="train on the --data files alone")
-    p.add_argument("--name", help="a suffix for the version name")
+    add_analyst_commands(sub)
 
-    p = _command(
-        sub,
-        "evaluate",
-        cmd_evaluate,
-        "per-label precision, recall and F1 on a file",
-        "yuqing evaluate --data val.jsonl --label-map fake=rumour,real=none --json",
-    )
-    p.add_argument("--data", action="append", required=True, metavar="FILE")
-    p.add_argument("--label-map", metavar="MAP")
-    p.add_argument("--model", metavar="VERSION", help="default: the model in use")
-    p.add_argument("--json", action="store_true", help="print JSON")
-
-    p = _command(
+    p = command(
         sub,
         "extract",
         cmd_extract,
@@ -541,7 +422,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("file", metavar="FILE")
 
-    p = _command(
+    p = command(
         sub,
         "schedule",
         cmd_schedule,

@@ -10,7 +10,7 @@ from yuqing.crawlers.ingest import PARSE_POOL_MIN_SOURCES, SourceReport, due_sou
 from yuqing.crawlers.sources import SourceSpec, load_sources_file
 from yuqing.models import registry
 from yuqing.models.classifier import train
-from yuqing.models.corpus import load_seed
+from yuqing.models.corpus import load_seed, split_held_out
 from yuqing.models.pool import PredictorPool
 from yuqing.storage.db import transaction, upgrade
 from yuqing.storage.sources import sync_sources
@@ -31,7 +31,9 @@ def ensure_model(app: App) -> tuple[str, bool]:
     current = registry.current_version(app.settings.models_dir)
     if current is not None:
         return current, False
-    classifier = train(load_seed())
+    # Trained without the held-out share, so that `yuqing evaluate` compares every version on
+    # posts none of them has seen.
+    classifier = train(split_held_out(load_seed())[0])
     version = registry.save(classifier, app.settings.models_dir, now=app.clock(), name="seed")
     registry.set_current(app.settings.models_dir, version)
     return version, True

@@ -26,4 +26,3 @@ def heldout_examples() -> list[Example]:
 @pytest.fixture(scope="session")
 def classifier(train_examples: list[Example]) -> Classifier:
     return train(train_examples)
-

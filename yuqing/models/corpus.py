@@ -14,10 +14,11 @@ column and a ``label`` or ``labels`` column (several labels separated by ``,``, 
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from importlib.resources.abc import Traversable
@@ -273,3 +274,23 @@ def _unique_ids(
             )
         first_seen[example.id] = f"{source} line {line}"
     return [example for _, example in numbered]
+
+
+#: share of the project's own examples (seed corpus, analyst labels) kept out of training, so
+#: that every model version is compared on the same posts none of them has seen
+HELD_OUT_SHARE = 0.2
+
+
+def split_held_out(
+    examples: Sequence[Example], share: float = HELD_OUT_SHARE
+) -> tuple[list[Example], list[Example]]:
+    """(training, held out): an example is held out by a hash of its text, so the split is the
+    same for every run, every version and every machine, and a post added later does not move
+    others across."""
+    training, held_out = [], []
+    for example in examples:
+        digest = hashlib.sha256(example.text.encode("utf-8")).digest()
+        (held_out if int.from_bytes(digest[:4], "big") < share * 2**32 else training).append(
+            example
+        )
+    return training, held_out
