@@ -89,3 +89,12 @@ def test_report_as_dict_and_table() -> None:
     assert lines[1].split() == ["rumour", "0.500", "1.000", "0.667", "1"]
     assert lines[2].split() == ["none", "1.000", "0.500", "0.667", "2"]
     assert lines[3] == "macro-F1 0.667 over 2 labels; exact match 0.667; 3 posts"
+
+
+def test_a_file_that_annotates_only_some_labels_is_read_within_them() -> None:
+    # rumour/none data: a sudden incident raised on a post it calls "none" is not a miss
+    truth = [frozenset({"rumour"}), frozenset(), frozenset()]
+    predicted = [frozenset({"rumour", "emergency"}), frozenset({"emergency"}), frozenset()]
+    report = score(truth, predicted)
+    assert list(report.per_label) == ["rumour", "none"]
+    assert report.macro_f1 == 1.0 and report.exact_match == 1.0

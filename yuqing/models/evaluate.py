@@ -1,8 +1,9 @@
 """How well a classifier does on labelled examples: precision, recall and F1 per label.
 
-``none`` is scored like a label: a post is predicted ``none`` when no text label is raised. Only
-labels that occur in the evaluation data are scored, so a rumour/none file evaluates exactly
-rumour and none, and macro-F1 is their mean.
+``none`` is scored like a label: a post is predicted ``none`` when none of the labels the data
+annotates is raised. Only labels that occur in the evaluation data are scored, so a rumour/none
+file evaluates exactly rumour and none (a sudden incident raised on a post it calls "none" is
+not its business), and macro-F1 is their mean.
 """
 
 from __future__ import annotations
@@ -92,6 +93,12 @@ def score(truth: Sequence[Collection[str]], predicted: Sequence[Collection[str]]
         raise ModelError(f"{len(truth)} true label sets but {len(predicted)} predictions")
     if not truth:
         raise ModelError("nothing to score")
+    # A file that annotates only some labels (rumour/none, say) says nothing about the others:
+    # a post it calls "none" may well be a sudden incident. Predictions are read within the
+    # labels the file annotates, so "none" means "none of these".
+    annotated = {label for labels in truth for label in labels}
+    if annotated:
+        predicted = [frozenset(labels) & annotated for labels in predicted]
     true_sets = [_with_none(labels) for labels in truth]
     predicted_sets = [_with_none(labels) for labels in predicted]
     present = {label for labels in true_sets for label in labels}
