@@ -66,8 +66,10 @@ def cmd_train(app: App, args: argparse.Namespace) -> int:
     from yuqing.models import registry
     from yuqing.models.classifier import train
     from yuqing.models.corpus import split_held_out
+    from yuqing.models.evaluate import evaluate
 
     examples: list[Any] = []
+    held_out: list[Any] = []
     if not args.no_seed:
         seed, analyst = own_examples(app)
         # The seed's held-out share never trains, so that `yuqing evaluate` compares versions on
@@ -83,10 +85,17 @@ def cmd_train(app: App, args: argparse.Namespace) -> int:
     if not examples:
         raise UsageError("nothing to train on: --no-seed needs at least one --data FILE")
     classifier = train(examples)
+    # The held-out seed posts score every version alike; `yuqing model list` shows the figure.
+    metrics = evaluate(classifier, held_out).as_dict() if not args.no_seed else None
     models_dir = app.settings.models_dir
     first = registry.current_version(models_dir) is None
     version = registry.save(
-        classifier, models_dir, now=app.clock(), name=args.name, make_current=first
+        classifier,
+        models_dir,
+        now=app.clock(),
+        name=args.name,
+        make_current=first,
+        metrics=metrics,
     )
     out(f"trained model {version} on {len(examples)} examples")
     if first:

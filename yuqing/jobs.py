@@ -11,6 +11,7 @@ from yuqing.crawlers.sources import SourceSpec, load_sources_file
 from yuqing.models import registry
 from yuqing.models.classifier import train
 from yuqing.models.corpus import load_seed, split_held_out
+from yuqing.models.evaluate import evaluate
 from yuqing.models.pool import PredictorPool
 from yuqing.storage.db import transaction, upgrade
 from yuqing.storage.sources import sync_sources
@@ -33,8 +34,12 @@ def ensure_model(app: App) -> tuple[str, bool]:
         return current, False
     # Trained without the held-out share, so that `yuqing evaluate` compares every version on
     # posts none of them has seen.
-    classifier = train(split_held_out(load_seed())[0])
-    version = registry.save(classifier, app.settings.models_dir, now=app.clock(), name="seed")
+    training, held_out = split_held_out(load_seed())
+    classifier = train(training)
+    metrics = evaluate(classifier, held_out).as_dict()
+    version = registry.save(
+        classifier, app.settings.models_dir, now=app.clock(), name="seed", metrics=metrics
+    )
     registry.set_current(app.settings.models_dir, version)
     return version, True
 
