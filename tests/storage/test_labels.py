@@ -10,9 +10,8 @@ from sqlalchemy.exc import IntegrityError
 from yuqing.crawlers.sources import SourceSpec
 from yuqing.models.corpus import load_csv, load_jsonl, parse_label_map
 from yuqing.models.errors import CorpusError
-from yuqing.storage.errors import NotFound
+from yuqing.storage.errors import InvalidLabels, NotFound
 from yuqing.storage.labels import (
-    InvalidLabels,
     add_labels,
     current_labels,
     export_rows,

@@ -276,6 +276,12 @@ def _unique_ids(
     return [example for _, example in numbered]
 
 
+def post_text(title: str, text: str) -> str:
+    """What the classifier reads of a stored post: the title and the body. Triage and training
+    on analysts' labels both read posts through this, so they see the same text."""
+    return f"{title}\n{text}" if title else text
+
+
 #: share of the project's own examples (seed corpus, analyst labels) kept out of training, so
 #: that every model version is compared on the same posts none of them has seen
 HELD_OUT_SHARE = 0.2

@@ -6,6 +6,7 @@
     ├── DatabaseUnavailable   the database cannot be reached or opened (names the URL, no password)
     ├── SchemaOutOfDate       the database needs ``yuqing db upgrade``
     ├── DuplicateSource       a source with that name or URL exists
+    ├── InvalidLabels         an analyst's label change that cannot be made as given
     └── NotFound              a source, post or case that does not exist
 """
 
@@ -28,3 +29,8 @@ class DuplicateSource(StorageError):
 
 class NotFound(StorageError):
     pass
+
+
+class InvalidLabels(StorageError):
+    """A label request that cannot be carried out as given (``none`` with a category, no
+    labels, no analyst named)."""

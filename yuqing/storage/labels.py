@@ -36,9 +36,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from yuqing.crawlers.urls import canonicalize_url
-from yuqing.models.corpus import Example
+from yuqing.models.corpus import Example, post_text
 from yuqing.models.errors import CorpusError
-from yuqing.storage.errors import NotFound, StorageError
+from yuqing.storage.errors import InvalidLabels, NotFound
 from yuqing.storage.schema import AnalystLabel, Post
 from yuqing.triage.categories import (
     CATEGORIES,
@@ -46,7 +46,6 @@ from yuqing.triage.categories import (
     UnknownLabelError,
     check_label,
 )
-from yuqing.triage.run import post_text
 
 ADD = "add"
 REMOVE = "remove"
@@ -58,11 +57,6 @@ _CSV_SEPARATORS = (",", ";", "|")
 # Spreadsheet programs run a cell that starts with one of these as a formula; scraped text is
 # hostile, so exported CSV cells get a leading apostrophe instead.
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-class InvalidLabels(StorageError):
-    """A label request that cannot be carried out as given (``none`` with a category, no
-    labels, no analyst named)."""
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from typing import Any, Protocol
 from sqlalchemy import func
 from sqlalchemy.orm import Session, sessionmaker
 
+from yuqing.models.corpus import post_text
 from yuqing.storage.bulk import insert_many
 from yuqing.storage.db import transaction
 from yuqing.storage.posts import untriaged
@@ -48,11 +49,6 @@ class TriageReport:
     classified: int = 0
     flagged: int = 0
     cases_opened: int = 0
-
-
-def post_text(title: str, text: str) -> str:
-    """What the classifier reads: the title and the body."""
-    return f"{title}\n{text}" if title else text
 
 
 def count_pending(
