@@ -56,4 +56,5 @@ class UntrustedModel(ModelError):
         self.types = tuple(sorted(types))
         super().__init__(
             f"{path}: refused to load a model holding untrusted types: {', '.join(self.types)}"
+            " (a model saved by an older yuqing: train a new one with `yuqing train`)"
         )
