@@ -27,6 +27,7 @@ from yuqing.cli_common import (
     read_user_file,
 )
 from yuqing.config import ConfigError, load_settings
+from yuqing.crawlers.sources import FEED, KINDS
 
 # --- commands ---------------------------------------------------------------------------------
 
@@ -62,8 +63,9 @@ def cmd_ingest(app: App, args: argparse.Namespace) -> int:
         from yuqing.storage.sources import get_source
 
         with transaction(app.sessions) as session:
-            for name in args.source:
-                get_source(session, name)  # unknown names fail before any fetching
+            for name in args.source:  # unknown names fail before any fetching
+                if (kind := get_source(session, name).kind) != FEED:
+                    raise UsageError(f"{name} is a {kind} source: crawl it with `yuqing crawl`")
     reports = jobs.run_ingest(app, args.source, args.force)
     print_ingest(reports)
     return 0
@@ -154,7 +156,7 @@ def cmd_sources_list(app: App, args: argparse.Namespace) -> int:
 
     app.ready()
     with app.sessions() as session:
-        rows = list_sources(session)
+        rows = list_sources(session, app.clock())
     tz = app.tz
 
     def when(moment: datetime | None) -> str | None:
@@ -163,6 +165,7 @@ def cmd_sources_list(app: App, args: argparse.Namespace) -> int:
     data = [
         {
             "name": r.source.name,
+            "kind": r.source.kind,
             "url": r.source.url,
             "region_code": r.source.region_code,
             "region_name": r.source.region_name,
@@ -170,6 +173,7 @@ def cmd_sources_list(app: App, args: argparse.Namespace) -> int:
             "department": r.source.department,
             "enabled": r.source.enabled,
             "posts": r.posts,
+            "posts_last_24h": r.recent,
             "last_success_at": when(r.source.last_success_at),
             "last_error": r.source.last_error,
             "last_warning": r.source.last_warning,
@@ -190,7 +194,8 @@ def cmd_sources_list(app: App, args: argparse.Namespace) -> int:
         if d["last_success_at"] is None and not d["last_error"]:
             health = "never fetched"
         out(
-            f"{terminal_safe(d['name'])}  [{health}]  {d['posts']} posts  {terminal_safe(d['url'])}"
+            f"{terminal_safe(d['name'])}  {d['kind']}  [{health}]  {d['posts']} posts "
+            f"({d['posts_last_24h']} in 24 h)  {terminal_safe(d['url'])}"
         )
         place = " ".join(x for x in (d["region_name"], d["level"], d["department"]) if x)
         if place:
@@ -219,6 +224,7 @@ def cmd_sources_add(app: App, args: argparse.Namespace) -> int:
             region_name=args.region or "",
             level=args.level or "",
             department=args.department or "",
+            kind=args.kind,
         ),
         "source",
     )
@@ -386,6 +392,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--region-code", metavar="CODE", help="GB/T 2260 code, e.g. 430000")
     p.add_argument("--level", choices=("national", "provincial", "municipal", "county"))
     p.add_argument("--department", help="the department that owns the source")
+    p.add_argument(
+        "--kind",
+        choices=KINDS,
+        default=FEED,
+        help="feed: RSS/Atom, read by `yuqing ingest`; sitemap: crawled by `yuqing crawl`",
+    )
     for action, what in (
         ("enable", "switch a source back on (forgets its failures)"),
         ("disable", "stop fetching a source; its posts stay"),

@@ -121,3 +121,18 @@ def test_enable_and_disable_a_source(store, capsys):
     assert main(["sources", "enable", "a"]) == 0
     assert main(["sources", "enable", "nope"]) == 1
     assert "unknown source 'nope'" in one_line_error(capsys)
+
+
+def test_a_sitemap_source_is_listed_with_its_kind_and_left_to_crawl(store, capsys):
+    import json
+
+    argv = ["sources", "add", "--name", "m", "--url", "http://127.0.0.1:9/sitemap.xml"]
+    assert main([*argv, "--kind", "sitemap"]) == 0
+    capsys.readouterr()
+    assert main(["sources", "--json"]) == 0
+    [source] = json.loads(capsys.readouterr().out)
+    assert (source["kind"], source["posts_last_24h"]) == ("sitemap", 0)
+    assert main(["ingest"]) == 0
+    assert "ingested 0 sources" in capsys.readouterr().out  # feeds only
+    assert main(["ingest", "--source", "m"]) == 2
+    assert "is a sitemap source: crawl it with `yuqing crawl`" in one_line_error(capsys)

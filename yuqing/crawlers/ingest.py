@@ -26,6 +26,7 @@ from yuqing.crawlers.feeds import FeedEntry, parse_feed
 from yuqing.crawlers.fetch import FetchResult, Validators, fetch, make_client
 from yuqing.crawlers.health import is_due, next_attempt, should_disable
 from yuqing.crawlers.normalize import normalize_entry
+from yuqing.crawlers.sources import FEED
 from yuqing.crawlers.urls import canonicalize_url
 from yuqing.storage.db import transaction
 from yuqing.storage.posts import NewPost, store_posts
@@ -222,7 +223,8 @@ def due_sources(
     session: Session, now: datetime, names: list[str] | None = None, force: bool = False
 ) -> list[SourceSnapshot]:
     """Sources to fetch now: the named ones (always), else every enabled source out of backoff."""
-    query = select(Source).order_by(Source.id)
+    # Feeds only: other kinds are crawled, each in a process of its own (`yuqing crawl`).
+    query = select(Source).where(Source.kind == FEED).order_by(Source.id)
     if names:
         query = query.where(Source.name.in_(names))
     snaps = []

@@ -26,8 +26,12 @@ from urllib.parse import urlsplit
 from defusedxml import ElementTree as SafeET
 
 LEVELS = ("national", "provincial", "municipal", "county", "")
+#: how a source is read: a feed is fetched and parsed; a sitemap is crawled page by page
+FEED, SITEMAP = "feed", "sitemap"
+KINDS = (FEED, SITEMAP)
 
 OPML_ATTRS = {
+    "kind": "yuqingKind",
     "region_code": "yuqingRegionCode",
     "region_name": "yuqingRegionName",
     "level": "yuqingLevel",
@@ -47,6 +51,8 @@ class SourceSpec:
     region_name: str = ""
     level: str = ""
     department: str = ""
+    #: feed (RSS/Atom, fetched by `yuqing ingest`) | sitemap (crawled by `yuqing crawl`)
+    kind: str = "feed"
 
 
 def check_spec(spec: SourceSpec, where: str = "source") -> SourceSpec:
@@ -60,6 +66,8 @@ def check_spec(spec: SourceSpec, where: str = "source") -> SourceSpec:
         raise SourceFileError(
             f"{where}: level {spec.level!r} is not one of {', '.join(v for v in LEVELS if v)}"
         )
+    if spec.kind not in KINDS:
+        raise SourceFileError(f"{where}: kind {spec.kind!r} is not one of {', '.join(KINDS)}")
     if spec.region_code and not spec.region_code.isdigit():
         raise SourceFileError(
             f"{where}: region_code {spec.region_code!r} must be digits (GB/T 2260)"
@@ -122,7 +130,10 @@ def parse_opml(data: bytes, origin: str) -> list[SourceSpec]:
         spec = SourceSpec(
             name=name,
             url=url,
-            **{field: outline.get(attr, "") for field, attr in OPML_ATTRS.items()},
+            **{
+                field: outline.get(attr, FEED if field == "kind" else "")
+                for field, attr in OPML_ATTRS.items()
+            },
         )
         specs.append(check_spec(spec, f"{origin}: outline #{index} ({name})"))
     _check_unique(specs, origin)
@@ -135,7 +146,9 @@ def to_opml(specs: list[SourceSpec], title: str = "yuqing sources") -> bytes:
     ET.SubElement(head, "title").text = title
     body = ET.SubElement(root, "body")
     for spec in specs:
-        attrs = {"type": "rss", "text": spec.name, "title": spec.name, "xmlUrl": spec.url}
+        # type="rss" is what feed readers follow; a sitemap is not theirs to read
+        kind = "rss" if spec.kind == FEED else spec.kind
+        attrs = {"type": kind, "text": spec.name, "title": spec.name, "xmlUrl": spec.url}
         attrs.update({attr: getattr(spec, f) for f, attr in OPML_ATTRS.items() if getattr(spec, f)})
         ET.SubElement(body, "outline", attrs)
     ET.indent(root)

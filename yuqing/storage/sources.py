@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select
 from sqlalchemy.orm import Session
 
 from yuqing.crawlers.sources import SourceSpec
@@ -13,6 +13,8 @@ from yuqing.storage.errors import DuplicateSource, NotFound
 from yuqing.storage.schema import Post, Source
 
 JURISDICTION = ("region_code", "region_name", "level", "department")
+#: what a sources file or OPML list says about a source, and so what syncing it updates
+DECLARED = ("kind", *JURISDICTION)
 
 
 def add_source(session: Session, spec: SourceSpec, now: datetime) -> Source:
@@ -31,8 +33,7 @@ def add_source(session: Session, spec: SourceSpec, now: datetime) -> Source:
         created_at=now,
         consecutive_failures=0,
         enabled=True,
-        kind="feed",
-        **{k: getattr(spec, k) for k in JURISDICTION},
+        **{k: getattr(spec, k) for k in DECLARED},
     )
     session.add(source)
     session.flush()
@@ -55,7 +56,7 @@ def sync_sources(session: Session, specs: list[SourceSpec], now: datetime) -> tu
             continue
         changes = {
             k: getattr(spec, k)
-            for k in (*JURISDICTION, "name", "url")
+            for k in (*DECLARED, "name", "url")
             if getattr(existing, k) != getattr(spec, k)
         }
         if changes:
@@ -90,21 +91,26 @@ def set_enabled(session: Session, name: str, enabled: bool) -> Source:
 class SourceRow:
     source: Source
     posts: int
+    #: posts stored in the last 24 hours
+    recent: int = 0
 
 
-def list_sources(session: Session) -> list[SourceRow]:
+def list_sources(session: Session, now: datetime | None = None) -> list[SourceRow]:
+    """Every source with its post count and, given ``now``, the posts of the last 24 hours."""
+    since = (now - timedelta(hours=24)) if now is not None else None
+    recent = func.count(Post.id).filter(Post.fetched_at >= since) if since else literal(0)
     counts = (
-        select(Post.source_id, func.count(Post.id).label("n")).group_by(Post.source_id).subquery()
+        select(Post.source_id, func.count(Post.id).label("n"), recent.label("recent"))
+        .group_by(Post.source_id)
+        .subquery()
     )
     rows = session.execute(
-        select(Source, func.coalesce(counts.c.n, 0))
+        select(Source, func.coalesce(counts.c.n, 0), func.coalesce(counts.c.recent, 0))
         .outerjoin(counts, counts.c.source_id == Source.id)
         .order_by(Source.name)
     )
-    return [SourceRow(source, int(n)) for source, n in rows]
+    return [SourceRow(source, int(n), int(r)) for source, n, r in rows]
 
 
 def to_spec(source: Source) -> SourceSpec:
-    return SourceSpec(
-        name=source.name, url=source.url, **{k: getattr(source, k) for k in JURISDICTION}
-    )
+    return SourceSpec(name=source.name, url=source.url, **{k: getattr(source, k) for k in DECLARED})
