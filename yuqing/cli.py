@@ -90,6 +90,30 @@ def print_ingest(reports: Sequence[Any]) -> None:
     out(f"ingested {len(reports)} sources: {new} new posts, {len(failed)} failed")
 
 
+def cmd_crawl(app: App, args: argparse.Namespace) -> int:
+    from yuqing import jobs
+    from yuqing.display import terminal_safe
+
+    app.ready()
+    if args.timeout <= 0:
+        raise UsageError(f"--timeout {args.timeout}: give a number of seconds above 0")
+    reports = jobs.run_crawls(app, args.source or None, args.timeout)
+    for r in reports:
+        line = (
+            f"  {terminal_safe(r.source)}: {r.status}, {r.pages} pages, {r.stored} new, "
+            f"{r.duplicates} already stored"
+        )
+        if r.error:
+            line += f": {terminal_safe(r.error)}"
+        elif r.warning:
+            line += f" (warning: {terminal_safe(r.warning)})"
+        out(line)
+    failed = sum(r.status != "ok" for r in reports)
+    stored = sum(r.stored for r in reports)
+    out(f"crawled {len(reports)} sources: {stored} new posts, {failed} failed")
+    return 0
+
+
 def cmd_triage(app: App, args: argparse.Namespace) -> int:
     from yuqing import jobs
 
@@ -335,6 +359,22 @@ def build_parser() -> argparse.ArgumentParser:
         help="only this source, even if it is backing off (repeatable)",
     )
     p.add_argument("--force", action="store_true", help="fetch every enabled source now")
+
+    p = command(
+        sub,
+        "crawl",
+        cmd_crawl,
+        "crawl sources that are not feeds (sitemaps), each in a process of its own",
+        "yuqing crawl 临江市政府网站 --timeout 300",
+    )
+    p.add_argument("source", nargs="*", metavar="NAME", help="default: every due non-feed source")
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=600.0,
+        metavar="SECONDS",
+        help="end a crawl that runs longer, and record it (default 600)",
+    )
 
     p = command(
         sub, "triage", cmd_triage, "classify new posts and open cases", "yuqing triage --since 7d"

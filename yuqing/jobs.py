@@ -5,15 +5,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import select
+
 from yuqing.app import App
+from yuqing.crawlers.crawl import CrawlReport, crawl_in_subprocess
+from yuqing.crawlers.health import is_due
 from yuqing.crawlers.ingest import PARSE_POOL_MIN_SOURCES, SourceReport, due_sources, ingest
-from yuqing.crawlers.sources import SourceSpec, load_sources_file
+from yuqing.crawlers.sources import FEED, SourceSpec, load_sources_file
 from yuqing.models import registry
 from yuqing.models.classifier import train
 from yuqing.models.corpus import load_seed, split_held_out
 from yuqing.models.evaluate import evaluate
 from yuqing.models.pool import PredictorPool
 from yuqing.storage.db import transaction, upgrade
+from yuqing.storage.schema import Source
 from yuqing.storage.sources import sync_sources
 from yuqing.triage.cases import sweep_overdue
 from yuqing.triage.routing import load_directory
@@ -125,6 +130,29 @@ def ingest_and_triage(
         return reports, run.finish()
 
 
+#: how long one crawl may run before it is killed and recorded as failed
+CRAWL_TIME_LIMIT_S = 600.0
+
+
+def run_crawls(
+    app: App, names: list[str] | None = None, timeout_s: float = CRAWL_TIME_LIMIT_S
+) -> list[CrawlReport]:
+    """Crawl the named sources, else every due source that is not a feed, one child process
+    each (Twisted's reactor cannot restart, so a long-lived process never crawls itself)."""
+    if names is None:
+        with app.sessions() as session:
+            now = app.clock()
+            names = [
+                s.name
+                for s in session.scalars(select(Source).where(Source.kind != FEED))
+                if is_due(s.next_attempt_at, s.enabled, now)
+            ]
+    return [
+        crawl_in_subprocess(app.settings.database_url, name, timeout_s, now=app.clock())
+        for name in names
+    ]
+
+
 def run_sweep(app: App) -> int:
     with transaction(app.sessions) as session:
         return sweep_overdue(session, app.clock())
@@ -133,12 +161,20 @@ def run_sweep(app: App) -> int:
 @dataclass(frozen=True)
 class CycleReport:
     sources: list[SourceReport]
+    crawls: list[CrawlReport]
     triage: TriageReport
     newly_overdue: int
 
 
 def main_job(app: App) -> CycleReport:
-    """One cycle of the main job: sources file → ingest → triage → deadline sweep."""
+    """One cycle of the main job: sources file → feeds (triaged as they land) → crawls of the
+    other sources → triage of what the crawls stored → deadline sweep."""
     sync_sources_file(app)
     reports, triaged = ingest_and_triage(app)
-    return CycleReport(reports, triaged, run_sweep(app))
+    crawls = run_crawls(app)
+    if crawls:
+        more = run_triage(app)
+        triaged.classified += more.classified
+        triaged.flagged += more.flagged
+        triaged.cases_opened += more.cases_opened
+    return CycleReport(reports, crawls, triaged, run_sweep(app))

@@ -40,6 +40,16 @@ def cycle(app: App) -> None:
     )
     for r in failed:
         log.warning("source %s failed: %s", r.name, r.error)
+    for c in report.crawls:
+        log.log(
+            logging.INFO if c.status == "ok" else logging.WARNING,
+            "crawl %s: %s, %d pages, %d new%s",
+            c.source,
+            c.status,
+            c.pages,
+            c.stored,
+            f": {c.error}" if c.error else "",
+        )
 
 
 def sweep(app: App) -> None:

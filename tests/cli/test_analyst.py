@@ -117,3 +117,24 @@ def test_mistakes_in_the_loop_are_one_line(home, capsys):
     assert "no model version or name 'nope'" in capsys.readouterr().err
     assert main(["model", "rollback"]) == 1
     assert capsys.readouterr().err.count("\n") == 1
+
+
+def test_a_sitemap_source_added_and_crawled_from_the_command_line(
+    tmp_path, monkeypatch, http_server, capsys
+):
+    from tests.crawlers.test_crawl import serve_site
+
+    monkeypatch.setenv("YUQING_HOME", str(tmp_path))
+    monkeypatch.delenv("YUQING_DATABASE_URL", raising=False)
+    sitemap = serve_site(http_server)
+    assert main(["db", "upgrade"]) == 0
+    assert main(["sources", "add", "--name", "临江市政府网站", "--url", sitemap,
+                 "--kind", "sitemap"]) == 0  # fmt: skip
+    capsys.readouterr()
+    assert main(["crawl", "临江市政府网站", "--timeout", "120"]) == 0
+    first = capsys.readouterr().out
+    assert "临江市政府网站: ok" in first and "8 new" in first
+    assert main(["crawl", "--timeout", "120"]) == 0  # every due non-feed source: that one
+    assert "0 new, 8 already stored" in capsys.readouterr().out
+    assert main(["crawl", "nope"]) == 1
+    assert "unknown source 'nope'" in capsys.readouterr().err

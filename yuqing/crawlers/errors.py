@@ -16,7 +16,9 @@ ingestion report turn them into messages.
      │    ├── TooManyRedirects      soft       past HttpLimits.max_redirects (or a loop)
      │    ├── UndecodableBody       soft       broken gzip/deflate/brotli content encoding
      │    └── InvalidUrl            hard       not http(s), or not a URL at all
-     └── NotAFeed                   .url, .kind (soft): the body is no RSS, RDF or Atom feed
+     ├── NotAFeed                   .url, .kind (soft): the body is no RSS, RDF or Atom feed
+     ├── UnsupportedSourceKind      the source's kind has no spider (a feed is ingested)
+     └── CrawlProcessFailed         a crawl's child process ended without a report
 
 ``kind`` drives the backoff in ``crawlers.health``:
 
@@ -157,3 +159,11 @@ class NotAFeed(_Described):
         super().__init__(url, f"not a feed: {reason}, from {url}")
         self.args = (url, reason)
         self.reason = reason
+
+
+class UnsupportedSourceKind(CrawlError):
+    """The source's kind has no spider (a ``feed`` is ingested, not crawled)."""
+
+
+class CrawlProcessFailed(CrawlError):
+    """The crawl's child process ended without a report (it crashed or was killed)."""
