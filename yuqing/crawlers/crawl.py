@@ -229,9 +229,10 @@ def crawl_in_subprocess(
     now: datetime | None = None,
 ) -> CrawlReport:
     """Run one crawl in a child process (``python -m yuqing.crawlers.crawl``), so that crawls
-    can run again and again from one long-lived process. Past ``timeout_s`` the child is killed
-    and the source records it. Raises ``NotFound`` / ``UnsupportedSourceKind`` before starting
-    anything, and ``CrawlProcessFailed`` (also recorded) when the child dies without a report."""
+    can run again and again from one long-lived process. Past ``timeout_s`` the child is asked
+    to stop, then killed (see :func:`_stop`), and the source records it. Raises ``NotFound`` /
+    ``UnsupportedSourceKind`` before starting anything, and ``CrawlProcessFailed`` (also
+    recorded) when the child dies without a report."""
     limits = limits or CrawlLimits()
     engine = make_engine(database_url)
     try:
@@ -241,24 +242,26 @@ def crawl_in_subprocess(
         command += _limit_args(limits)
         if now is not None:
             command += ["--now", now.astimezone(UTC).isoformat()]
-        try:
-            # Our own interpreter and module, arguments as a list (no shell): nothing to inject.
-            # The URL goes in the environment, not the arguments, which `ps` shows to everyone.
-            env = {**os.environ, "YUQING_DATABASE_URL": database_url}
-            done = subprocess.run(  # noqa: S603
-                command, capture_output=True, timeout=timeout_s, check=False, env=env
-            )
-        except subprocess.TimeoutExpired:
-            # subprocess.run has killed the child; its committed batches stay stored.
-            report = CrawlReport(
-                snap.name,
-                "failed",
-                error=f"crawl exceeded its time limit of {timeout_s:g} s",
-                error_kind=TEMPORARY,
-                finish_reason="killed",
-            )
-            _record(sessions, snap, report, now or datetime.now(UTC))
-            return report
+        # Our own interpreter and module, arguments as a list (no shell): nothing to inject.
+        # The URL goes in the environment, not the arguments, which `ps` shows to everyone.
+        env = {**os.environ, "YUQING_DATABASE_URL": database_url}
+        with subprocess.Popen(  # noqa: S603
+            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env
+        ) as child:
+            try:
+                stdout, stderr = child.communicate(timeout=timeout_s)
+            except subprocess.TimeoutExpired:
+                _stop(child, grace_s=min(STOP_GRACE_S, timeout_s / 4))
+                report = CrawlReport(
+                    snap.name,
+                    "failed",
+                    error=f"crawl exceeded its time limit of {timeout_s:g} s",
+                    error_kind=TEMPORARY,
+                    finish_reason="killed",
+                )
+                _record(sessions, snap, report, now or datetime.now(UTC))
+                return report
+        done = subprocess.CompletedProcess(command, child.returncode, stdout, stderr)
         lines = done.stdout.decode("utf-8", "replace").strip().splitlines()
         if lines:
             try:
@@ -272,6 +275,21 @@ def crawl_in_subprocess(
         raise CrawlProcessFailed(message)
     finally:
         engine.dispose()
+
+
+#: past its time limit, how long a crawl gets to close cleanly before it is killed
+STOP_GRACE_S = 15.0
+
+
+def _stop(child: subprocess.Popen[bytes], grace_s: float) -> None:
+    """SIGTERM first: Scrapy then closes the spider and the pipeline stores its last batch.
+    Whatever is still running after ``grace_s`` is killed; committed batches stay stored."""
+    child.terminate()
+    try:
+        child.communicate(timeout=grace_s)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.communicate()
 
 
 def _limit_args(limits: CrawlLimits) -> list[str]:
