@@ -67,7 +67,9 @@ def describe_failure(failure: Failure, url: str, settings: BaseSettings) -> Fetc
         return ConnectFailed(url, "host name not found", HARD)
     if isinstance(exc, _REFUSED):
         return ConnectFailed(url, "connection refused")
-    if isinstance(exc, DownloadCancelledError) and "max size" in str(exc):
+    # Scrapy's HTTP handler cancels a download only for the size cap; a body sent without
+    # Content-Length is cancelled mid-stream with no message at all.
+    if isinstance(exc, DownloadCancelledError) and ("max size" in str(exc) or not str(exc)):
         return BodyTooLarge(url, settings.getint("DOWNLOAD_MAXSIZE"))
     if isinstance(exc, _LOST):
         return ConnectionLost(url, _reason(exc))

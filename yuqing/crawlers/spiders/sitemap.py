@@ -11,6 +11,7 @@ What happened is kept in ``spider.outcome`` (``SitemapOutcome``) for the crawl t
 from __future__ import annotations
 
 import html
+import re
 import zlib
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
@@ -22,11 +23,13 @@ import scrapy
 import trafilatura
 from lxml import etree
 from parsel import Selector
+from scrapy import signals
+from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
 from yuqing.crawlers.encoding import charset_of, transcode
-from yuqing.crawlers.errors import FetchError
+from yuqing.crawlers.errors import SOFT, FetchError
 from yuqing.crawlers.extract import decode_page
 from yuqing.crawlers.feeds import NAIVE_DATES_ZONE
 from yuqing.crawlers.spiders import describe_failure
@@ -34,6 +37,9 @@ from yuqing.crawlers.spiders import describe_failure
 #: how many sitemaps one crawl reads at most (an index of indexes is a classic crawler trap)
 MAX_SITEMAPS = 50
 _GZIP_MAGIC = b"\x1f\x8b"
+#: libxml2 (under parsel and trafilatura) stops reading at ``</html>``, so text after a stray
+#: one in mid-page was lost; HTML5 parsers ignore these end tags, and so do we.
+_END_TAGS_OF_DOCUMENT = re.compile(r"</\s*(?:html|body)\s*>", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -68,6 +74,26 @@ class SitemapSpider(scrapy.Spider):
         super().__init__(**kwargs)
         self.sitemap_url = sitemap_url
         self.outcome = SitemapOutcome()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> SitemapSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider.request_dropped, signal=signals.request_dropped)
+        return spider
+
+    def request_dropped(self, request: scrapy.Request) -> None:
+        """The scheduler drops a request whose URL it has already seen. For a redirect that
+        means a loop (Scrapy's redirect limit never fires then), so the page is an error, not
+        silently gone; a URL merely listed twice was fetched once and loses nothing."""
+        chain = request.meta.get("redirect_urls")
+        if not chain:
+            return
+        first = chain[0]
+        error = FetchError(first, f"redirect loop: {first} leads back to {request.url}", SOFT)
+        if request.callback == self.parse_sitemap:
+            self.outcome.sitemap_errors.append(error)
+        else:
+            self.outcome.page_errors.append(error)
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         yield self._sitemap_request(self.sitemap_url)
@@ -108,6 +134,12 @@ class SitemapSpider(scrapy.Spider):
             loc = _first_text(entry, "loc")
             if not loc or not self._on_site(loc):
                 continue
+            # CLOSESPIDER_PAGECOUNT is checked only as responses arrive, when every page queued
+            # is already on its way (a 30-page sitemap under a cap of 10 stored 25): queue no
+            # more pages than the cap, so that the cap bounds what one run fetches.
+            cap = self.settings.getint("CLOSESPIDER_PAGECOUNT")
+            if cap and self.outcome.pages_listed >= cap:
+                break
             self.outcome.pages_listed += 1
             published = _sitemap_time(entry)
             yield scrapy.Request(
@@ -191,6 +223,7 @@ def decode_html(body: bytes, content_type: bytes | None) -> str:
 
 def extract_item(url: str, document: str, listed_published: datetime | None) -> PageItem:
     """Title, main text, time and author of one article page."""
+    document = _END_TAGS_OF_DOCUMENT.sub("", document)
     page = Selector(text=document or "<html></html>")
     title = _first(
         page.css('meta[property="og:title"]::attr(content)').get(),
