@@ -25,7 +25,7 @@ from yuqing.crawlers.errors import CrawlError
 from yuqing.crawlers.feeds import FeedEntry, parse_feed
 from yuqing.crawlers.fetch import FetchResult, Validators, fetch, make_client
 from yuqing.crawlers.health import is_due, next_attempt, should_disable
-from yuqing.crawlers.normalize import normalize_entry
+from yuqing.crawlers.normalize import NormalizedPost, normalize_entry
 from yuqing.crawlers.sources import FEED
 from yuqing.crawlers.urls import canonicalize_url
 from yuqing.storage.db import transaction
@@ -101,6 +101,28 @@ def entry_key(
     return f"hash:{content_hash}"
 
 
+def new_post(
+    norm: NormalizedPost,
+    key: str,
+    *,
+    guid: str | None,
+    author: str | None,
+    published: datetime | None,
+) -> NewPost:
+    """The row for one normalised post, cut to the columns' widths: the one place where feed
+    entries and crawled pages become posts."""
+    return NewPost(
+        canonical_url=key,
+        guid=guid[:MAX_KEY] if guid else None,
+        title=norm.title,
+        text=norm.text,
+        original_text=norm.original_text,
+        author=author[:MAX_AUTHOR] if author else None,
+        published_at=published,
+        content_hash=norm.content_hash,
+    )
+
+
 def to_posts(entries: list[FeedEntry], base_url: str, source_id: int) -> tuple[list[NewPost], int]:
     """Normalise entries into posts; entries with no text at all are skipped and counted."""
     kept = []
@@ -114,19 +136,14 @@ def to_posts(entries: list[FeedEntry], base_url: str, source_id: int) -> tuple[l
         contents.setdefault(key, set()).add(norm.content_hash)
     shared = {key for key, hashes in contents.items() if len(hashes) > 1}
     posts = [
-        NewPost(
-            canonical_url=(
-                entry_key(entry, norm.content_hash, base_url, source_id, shared)
-                if key in shared
-                else key
-            ),
-            guid=entry.guid[:MAX_KEY] if entry.guid else None,
-            title=norm.title,
-            text=norm.text,
-            original_text=norm.original_text,
-            author=entry.author[:MAX_AUTHOR] if entry.author else None,
-            published_at=entry.published,
-            content_hash=norm.content_hash,
+        new_post(
+            norm,
+            entry_key(entry, norm.content_hash, base_url, source_id, shared)
+            if key in shared
+            else key,
+            guid=entry.guid,
+            author=entry.author,
+            published=entry.published,
         )
         for entry, norm, key in kept
     ]

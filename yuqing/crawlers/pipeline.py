@@ -24,7 +24,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from sqlalchemy.exc import SQLAlchemyError
 
-from yuqing.crawlers.ingest import MAX_AUTHOR, MAX_KEY
+from yuqing.crawlers.ingest import MAX_KEY, new_post
 from yuqing.crawlers.normalize import normalize_entry
 from yuqing.crawlers.spiders.sitemap import PageItem
 from yuqing.crawlers.urls import canonicalize_url
@@ -45,16 +45,7 @@ def to_post(item: PageItem) -> NewPost | None:
         return None
     if len(url) > MAX_KEY:
         return None
-    return NewPost(
-        canonical_url=url,
-        guid=None,
-        title=norm.title,
-        text=norm.text,
-        original_text=norm.original_text,
-        author=item.author[:MAX_AUTHOR] if item.author else None,
-        published_at=item.published,
-        content_hash=norm.content_hash,
-    )
+    return new_post(norm, url, guid=None, author=item.author, published=item.published)
 
 
 class StorePostsPipeline:

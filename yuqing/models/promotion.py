@@ -21,8 +21,6 @@ asking for an explicit ``promote``.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -213,7 +211,7 @@ def _switch(root: Path, history: list[Switch], switch: Switch) -> Switch:
     registry.set_current(root, switch.version)  # ModelNotFound for an unknown version
     lines = [json.dumps(s.as_dict(), ensure_ascii=False) for s in (*history, switch)]
     try:
-        _write_atomically(root / HISTORY_FILE, "\n".join(lines) + "\n")
+        registry.write_durably(root / HISTORY_FILE, "\n".join(lines) + "\n")
     except BaseException:
         # an unrecorded switch would make the next rollback go to the wrong version
         if switch.previous is not None:
@@ -262,17 +260,3 @@ def _created(value: object) -> datetime | None:
 def _check_time(now: datetime) -> None:
     if now.tzinfo is None:
         raise ModelError("promotion times must be timezone-aware datetimes")
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file beside it and a rename."""
-    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise

@@ -124,7 +124,7 @@ def save(
     try:
         # Compressed: the vocabularies are stored as verbose JSON, about 30× smaller deflated.
         skops.io.dump(classifier, staging / MODEL_FILE, compression=zipfile.ZIP_DEFLATED)
-        _write_durably(staging / META_FILE, json.dumps(meta, ensure_ascii=False, indent=2))
+        write_durably(staging / META_FILE, json.dumps(meta, ensure_ascii=False, indent=2))
         _fsync(staging)
         staging.rename(target)
     except BaseException:
@@ -184,7 +184,7 @@ def set_current(models_dir: Path | str, version: str) -> None:
     root = Path(models_dir)
     if not (_version_dir(root, version) / MODEL_FILE).is_file():
         raise ModelNotFound(f"no model version {version} in {root}")
-    _write_durably(root / CURRENT_FILE, version + "\n")
+    write_durably(root / CURRENT_FILE, version + "\n")
 
 
 def current_version(models_dir: Path | str) -> str | None:
@@ -231,8 +231,9 @@ def _types_in(path: Path) -> Iterator[str]:
             stack.extend(node)
 
 
-def _write_durably(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and a rename."""
+def write_durably(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file and a rename: a crash leaves the old
+    contents or the new, never half a file. Also used for the promotion HISTORY."""
     fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
