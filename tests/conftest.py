@@ -28,3 +28,10 @@ def read_fixture(request: pytest.FixtureRequest) -> Callable[[str], bytes]:
         return (folder / name).read_bytes()
 
     return read
+
+
+@pytest.fixture(autouse=True)
+def _no_shared_frontier(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A developer's YUQING_REDIS_URL must not turn every crawl test into a shared crawl; the
+    scale-out tests set it themselves."""
+    monkeypatch.delenv("YUQING_REDIS_URL", raising=False)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
@@ -48,6 +49,8 @@ class LocalHttpServer:
         self.requests: Counter[str] = Counter()
         #: the request headers of the last request to each path (names lower-case)
         self.last_headers: dict[str, dict[str, str]] = {}
+        #: when each request to a path arrived (time.monotonic())
+        self.arrivals: dict[str, list[float]] = {}
         self.stopping = threading.Event()
         self._lock = threading.Lock()
         self._connections: set[socket.socket] = set()
@@ -104,6 +107,7 @@ class LocalHttpServer:
         with self._lock:
             self.requests[path] += 1
             self.last_headers[path] = headers
+            self.arrivals.setdefault(path, []).append(time.monotonic())
         return self.routes.get(path)
 
 

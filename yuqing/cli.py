@@ -103,6 +103,8 @@ def cmd_crawl(app: App, args: argparse.Namespace) -> int:
             f"  {terminal_safe(r.source)}: {r.status}, {r.pages} pages, {r.stored} new, "
             f"{r.duplicates} already stored"
         )
+        if r.updated:
+            line += f", {r.updated} updated with a reply"
         if r.error:
             line += f": {terminal_safe(r.error)}"
         elif r.warning:
@@ -195,6 +197,7 @@ def cmd_sources_list(app: App, args: argparse.Namespace) -> int:
             "region_name": r.source.region_name,
             "level": r.source.level,
             "department": r.source.department,
+            "options": r.source.options,
             "enabled": r.source.enabled,
             "posts": r.posts,
             "posts_last_24h": r.recent,
@@ -249,6 +252,7 @@ def cmd_sources_add(app: App, args: argparse.Namespace) -> int:
             level=args.level or "",
             department=args.department or "",
             kind=args.kind,
+            options=crawl_options_of(args),
         ),
         "source",
     )
@@ -256,6 +260,48 @@ def cmd_sources_add(app: App, args: argparse.Namespace) -> int:
         add_source(session, spec, app.clock())
     out(f"added source {spec.name}: {spec.url}")
     return 0
+
+
+def add_crawl_option_arguments(parser: argparse.ArgumentParser) -> None:
+    """One flag per crawl option (``crawlers.crawl_options``), validated when the source is."""
+    from yuqing.crawlers.crawl_options import BOARD_SELECTORS, NUMBERS
+
+    words = {
+        "links": "links to the posts on a list page (site, board; required there)",
+        "next": "the next list page's link",
+        "title": "a post's title (default: the page's own title)",
+        "body": "a post's text (default: the main text, found by trafilatura)",
+        "time": "a post's publication time, e.g. 2026-11-20 09:30 or 2026年11月20日",
+        "author": "a post's author",
+        "addressed_to": "the department a board message is addressed to (board)",
+        "reply_status": "a board message's status words, e.g. 已回复 (board)",
+        "reply_text": "the reply's text (board)",
+        "reply_time": "the reply's time (board)",
+    }
+    group = parser.add_argument_group(
+        "crawl options", "selectors are CSS, or XPath when written xpath:…"
+    )
+    for key in BOARD_SELECTORS:
+        group.add_argument(
+            f"--{key.replace('_', '-')}", dest=f"option_{key}", metavar="SELECTOR", help=words[key]
+        )
+    for key, number in NUMBERS.items():
+        group.add_argument(
+            f"--{key.replace('_', '-')}",
+            dest=f"option_{key}",
+            metavar="N",
+            help=f"{number.help} ({number.low:g}–{number.high:g})",
+        )
+
+
+def crawl_options_of(args: argparse.Namespace) -> dict[str, str]:
+    """The crawl options given on the command line, as written (checked with the source)."""
+    prefix = "option_"
+    return {
+        key[len(prefix) :]: value
+        for key, value in vars(args).items()
+        if key.startswith(prefix) and value is not None
+    }
 
 
 def cmd_sources_enable(app: App, args: argparse.Namespace) -> int:
@@ -364,7 +410,7 @@ def build_parser() -> argparse.ArgumentParser:
         sub,
         "crawl",
         cmd_crawl,
-        "crawl sources that are not feeds (sitemaps), each in a process of its own",
+        "crawl sources that are not feeds (sitemap, site, board), each in a process of its own",
         "yuqing crawl 临江市政府网站 --timeout 300",
     )
     p.add_argument("source", nargs="*", metavar="NAME", help="default: every due non-feed source")
@@ -436,8 +482,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--kind",
         choices=KINDS,
         default=FEED,
-        help="feed: RSS/Atom, read by `yuqing ingest`; sitemap: crawled by `yuqing crawl`",
+        help="feed: RSS/Atom, read by `yuqing ingest`; sitemap, site (list pages → articles), "
+        "board (a message board, with replies): crawled by `yuqing crawl`",
     )
+    add_crawl_option_arguments(p)
     for action, what in (
         ("enable", "switch a source back on (forgets its failures)"),
         ("disable", "stop fetching a source; its posts stay"),

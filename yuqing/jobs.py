@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from yuqing.app import App
 from yuqing.crawlers.crawl import CrawlReport, crawl_in_subprocess
+from yuqing.crawlers.errors import TEMPORARY, CrawlProcessFailed
 from yuqing.crawlers.health import is_due
 from yuqing.crawlers.ingest import PARSE_POOL_MIN_SOURCES, SourceReport, due_sources, ingest
 from yuqing.crawlers.sources import FEED, SourceSpec, load_sources_file
@@ -147,10 +148,17 @@ def run_crawls(
                 for s in session.scalars(select(Source).where(Source.kind != FEED))
                 if is_due(s.next_attempt_at, s.enabled, now)
             ]
-    return [
-        crawl_in_subprocess(app.settings.database_url, name, timeout_s, now=app.clock())
-        for name in names
-    ]
+    reports = []
+    for name in names:
+        try:
+            report = crawl_in_subprocess(
+                app.settings.database_url, name, timeout_s, now=app.clock()
+            )
+        except CrawlProcessFailed as exc:
+            # Recorded on the source already; the other sources of the run still get crawled.
+            report = CrawlReport(name, "failed", error=str(exc), error_kind=TEMPORARY)
+        reports.append(report)
+    return reports
 
 
 def run_sweep(app: App) -> int:

@@ -25,7 +25,11 @@ from yuqing.storage.sources import add_source, get_source
 NOW = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
 #: no delay, short timeouts: the site is local and the suite must stay quick
 FAST = CrawlLimits(
-    download_delay=0.0, concurrency_per_domain=8, download_timeout=5.0, retry_times=1
+    download_delay=0.0,
+    concurrency_per_domain=8,
+    download_timeout=5.0,
+    retry_times=1,
+    retry_backoff=0.2,
 )
 HTML = {"Content-Type": "text/html; charset=utf-8"}
 XML = {"Content-Type": "application/xml; charset=utf-8"}

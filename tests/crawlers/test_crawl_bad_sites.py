@@ -270,3 +270,17 @@ def test_a_site_that_starts_failing_loses_nothing_stored(http_server, sessions, 
     source = source_row(sessions, "后来坏了")
     assert (source.last_error, source.consecutive_failures) == (failed.error, 1)
     assert source.last_success_at == one_hour
+
+
+def test_a_failing_page_is_retried_after_a_growing_wait(http_server, sessions, db_url):
+    """Two retries of an HTTP 503, 0.5 s then 1 s later: a struggling site is not hammered."""
+    sitemap = serve_sitemap(http_server, ["/busy.html", *serve_good_pages(http_server)])
+    http_server.add("/busy.html", "稍后再试".encode(), status=503, headers=HTML)
+    add_sitemap_source(sessions, "繁忙站", sitemap)
+
+    report = crawl(db_url, "繁忙站", replace(FAST, retry_times=2, retry_backoff=0.5))
+
+    assert (report.status, report.stored, report.page_errors) == ("ok", 2, 1)
+    first, second, third = http_server.arrivals["/busy.html"]
+    assert second - first >= 0.5 and third - second >= 1.0
+    assert "HTTP 503" in report.warning

@@ -18,8 +18,9 @@ import json
 import os
 import subprocess
 import sys
-from dataclasses import asdict, dataclass, fields
-from datetime import UTC, datetime
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, fields, replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from scrapy.crawler import CrawlerProcess
@@ -34,12 +35,32 @@ from yuqing.crawlers.errors import (
 )
 from yuqing.crawlers.fetch import Validators
 from yuqing.crawlers.ingest import Prepared, SourceSnapshot, record
-from yuqing.crawlers.spiders.sitemap import SitemapOutcome, SitemapSpider
+from yuqing.crawlers.scaleout import (
+    JOINED_STAT,
+    REDIS_ERROR_STAT,
+    ROUND_STAT,
+    SharedFrontierError,
+    shared_crawl_settings,
+)
+from yuqing.crawlers.spiders.base import CrawlOutcome, YuqingSpider
+from yuqing.crawlers.spiders.listing import DEFAULT_RECHECK_DAYS, BoardSpider, SiteSpider
+from yuqing.crawlers.spiders.sitemap import SitemapSpider
 from yuqing.storage.db import make_engine, session_factory, transaction
 from yuqing.storage.errors import StorageError
+from yuqing.storage.posts import stored_posts
 from yuqing.storage.sources import get_source
 
-SPIDERS = {"sitemap": SitemapSpider}
+SPIDERS: dict[str, type[YuqingSpider]] = {
+    "sitemap": SitemapSpider,
+    "site": SiteSpider,
+    "board": BoardSpider,
+}
+#: a source's options that override the run's limits (``crawl_options.NUMBERS``)
+LIMIT_OPTIONS = {
+    "delay": "download_delay",
+    "concurrency": "concurrency_per_domain",
+    "page_cap": "page_cap",
+}
 #: page errors quoted in a report's warning; the rest are counted
 QUOTED_ERRORS = 3
 
@@ -57,6 +78,8 @@ class CrawlLimits:
     concurrency_per_domain: int = 2
     download_timeout: float = 30.0
     retry_times: int = 2
+    #: seconds before the first retry of a request, doubling for each further one
+    retry_backoff: float = 2.0
     max_bytes: int = HttpLimits().max_bytes
     user_agent: str = HttpLimits().user_agent
 
@@ -70,6 +93,8 @@ class CrawlReport:
     page_errors: int = 0
     stored: int = 0
     duplicates: int = 0
+    #: stored posts updated (a board's reply seen on a message stored earlier)
+    updated: int = 0
     skipped_empty: int = 0
     error: str | None = None
     #: temporary | soft | hard (``crawlers.errors``): drives the backoff
@@ -87,8 +112,8 @@ class CrawlReport:
         return cls(**{f.name: data[f.name] for f in fields(cls) if f.name in data})
 
 
-def scrapy_settings(limits: CrawlLimits) -> dict[str, Any]:
-    """Scrapy settings for one polite, bounded crawl."""
+def scrapy_settings(limits: CrawlLimits, kind: str = "sitemap") -> dict[str, Any]:
+    """Scrapy settings for one polite, bounded crawl of a ``kind`` source."""
     return {
         "ROBOTSTXT_OBEY": True,
         "USER_AGENT": limits.user_agent,
@@ -100,10 +125,14 @@ def scrapy_settings(limits: CrawlLimits) -> dict[str, Any]:
         "DOWNLOAD_TIMEOUT": limits.download_timeout,
         "RETRY_ENABLED": limits.retry_times > 0,
         "RETRY_TIMES": limits.retry_times,
+        "YUQING_RETRY_BACKOFF": limits.retry_backoff,
+        "DOWNLOADER_MIDDLEWARES": {"yuqing.crawlers.retry_backoff.RetryBackoff": 560},
         "DOWNLOAD_MAXSIZE": limits.max_bytes,
         "DOWNLOAD_WARNSIZE": 0,
         "CLOSESPIDER_PAGECOUNT": limits.page_cap,
-        "DEPTH_LIMIT": limits.max_depth,
+        # Sitemaps nest a few levels at most; a site's list pages are counted by the spider
+        # (``list_pages``), as each next page is one level deeper than the last.
+        "DEPTH_LIMIT": limits.max_depth if kind == "sitemap" else 0,
         "REDIRECT_MAX_TIMES": HttpLimits().max_redirects,
         "TELNETCONSOLE_ENABLED": False,
         "LOG_LEVEL": "WARNING",
@@ -122,31 +151,57 @@ def run_crawl(
 ) -> CrawlReport:
     """Crawl one source in this process (at most once per process), store its pages and
     record its health. Raises ``NotFound`` for an unknown source, ``UnsupportedSourceKind``."""
-    limits = limits or CrawlLimits()
     engine = make_engine(database_url)
     try:
         sessions = session_factory(engine)
-        snap, spider_cls = _load(sessions, source_name)
+        snap, kind, options = _load(sessions, source_name)
+        limits = source_limits(limits or CrawlLimits(), options)
+        with sessions() as session:
+            known = stored_posts(session, snap.id, unsettled_since(kind, options, now))
         settings = {
-            **scrapy_settings(limits),
+            **scrapy_settings(limits, kind),
             "YUQING_DATABASE_URL": database_url,
             "YUQING_SOURCE_ID": snap.id,
             "YUQING_NOW": now.astimezone(UTC).isoformat(),
         }
+        try:
+            # With YUQING_REDIS_URL set, this process is one worker of the source's crawl round.
+            settings.update(shared_crawl_settings(snap.id))
+        except SharedFrontierError as exc:
+            report = CrawlReport(snap.name, "failed", error=str(exc), error_kind=TEMPORARY)
+            _record(sessions, snap, report, now)
+            return report
         process = CrawlerProcess(settings)
-        crawler = process.create_crawler(spider_cls)
-        process.crawl(crawler, sitemap_url=snap.url)
+        crawler = process.create_crawler(SPIDERS[kind])
+        process.crawl(crawler, start_url=snap.url, options=options, known=known)
         process.start()
         stats = crawler.stats.get_stats() if crawler.stats else {}
         report = judge(snap.name, crawler.spider.outcome, stats, limits)  # type: ignore[union-attr]
-        _record(sessions, snap, report, now)
+        # A worker that joined a round and found no page left learnt nothing about the source:
+        # its "ok" must not overwrite what the round's first worker recorded.
+        if not (stats.get(JOINED_STAT) and report.status == "ok" and report.pages == 0):
+            _record(sessions, snap, report, now)
         return report
     finally:
         engine.dispose()
 
 
+def source_limits(limits: CrawlLimits, options: Mapping[str, Any]) -> CrawlLimits:
+    """The run's limits with the source's own politeness options in their place: a site that
+    asked for a 5-second delay gets it however the run was started."""
+    own = {LIMIT_OPTIONS[k]: v for k, v in options.items() if k in LIMIT_OPTIONS}
+    return replace(limits, **own)
+
+
+def unsettled_since(kind: str, options: Mapping[str, Any], now: datetime) -> datetime | None:
+    """For a board, the age below which a stored message without a reply is read again."""
+    if kind != "board":
+        return None
+    return now - timedelta(days=options.get("recheck_days", DEFAULT_RECHECK_DAYS))
+
+
 def judge(
-    name: str, outcome: SitemapOutcome, stats: dict[str, Any], limits: CrawlLimits
+    name: str, outcome: CrawlOutcome, stats: dict[str, Any], limits: CrawlLimits
 ) -> CrawlReport:
     """Whether the crawl failed, and the words for it."""
     finish = stats.get("finish_reason")
@@ -155,6 +210,7 @@ def judge(
         "page_errors": len(outcome.page_errors),
         "stored": stats.get("yuqing/stored", 0),
         "duplicates": stats.get("yuqing/duplicates", 0),
+        "updated": stats.get("yuqing/updated", 0),
         "skipped_empty": stats.get("yuqing/skipped_empty", 0),
         "finish_reason": finish,
     }
@@ -166,45 +222,66 @@ def judge(
     if outcome.page_errors:
         quoted = "; ".join(str(e) for e in outcome.page_errors[:QUOTED_ERRORS])
         more = len(outcome.page_errors) - QUOTED_ERRORS
+        # a worker that joined a round listed nothing: out of the pages it fetched, then
+        listed = outcome.pages_listed or outcome.pages_ok + len(outcome.page_errors)
         notes.append(
-            f"{len(outcome.page_errors)} of {outcome.pages_listed} pages failed: {quoted}"
+            f"{len(outcome.page_errors)} of {listed} pages failed: {quoted}"
             + (f"; and {more} more" if more > 0 else "")
         )
-    if outcome.sitemap_errors:
-        notes.append(f"{len(outcome.sitemap_errors)} sitemaps failed: {outcome.sitemap_errors[0]}")
+    if outcome.index_errors:
+        notes.append(
+            f"{len(outcome.index_errors)} {outcome.index_name}s failed: {outcome.index_errors[0]}"
+        )
     if finish == "closespider_pagecount":
         notes.append(f"stopped at the cap of {limits.page_cap} pages; the rest waits for next time")
+    notes.extend(n for n in outcome.notes if finish != "closespider_pagecount" or "cap" not in n)
+    if outcome.missing:
+        notes.append(
+            "; ".join(
+                f"the {key} selector matched nothing on {n} pages"
+                for key, n in sorted(outcome.missing.items())
+            )
+        )
     if outcome.off_site:
         notes.append(f"{outcome.off_site} URLs on other hosts ignored")
+    if stats.get(JOINED_STAT) and not (outcome.pages_ok or outcome.page_errors):
+        notes.append(
+            f"joined round {stats.get(ROUND_STAT)} of this source's crawl in another worker, "
+            "which left no page for this one"
+        )
     return CrawlReport(name, "ok", warning="; ".join(notes) or None, **counts)
 
 
-def _failure(outcome: SitemapOutcome, stats: dict[str, Any]) -> tuple[str, str] | None:
+def _failure(outcome: CrawlOutcome, stats: dict[str, Any]) -> tuple[str, str] | None:
     """(message, failure kind) when the crawl failed as a whole, else None."""
     if stats.get("yuqing/store_error"):
         return str(stats["yuqing/store_error"]), SOFT
-    if outcome.sitemaps_read == 0:
-        if outcome.sitemap_errors:
-            first = outcome.sitemap_errors[0]
-            return f"sitemap unusable: {first}", first.kind
+    if stats.get(REDIS_ERROR_STAT):
+        return str(stats[REDIS_ERROR_STAT]), TEMPORARY
+    # A worker that joined a running round reads no index: the round's first worker does.
+    if outcome.index_read == 0 and not stats.get(JOINED_STAT):
+        if outcome.index_errors:
+            first = outcome.index_errors[0]
+            return f"{outcome.index_name} unusable: {first}", first.kind
         reason = stats.get("finish_reason")
-        return f"the crawl ended ({reason}) before any sitemap was read", TEMPORARY
+        return f"the crawl ended ({reason}) before any {outcome.index_name} was read", TEMPORARY
     if outcome.page_errors and outcome.pages_ok == 0:
         first = outcome.page_errors[0]
         return f"all {len(outcome.page_errors)} pages failed, the first: {first}", first.kind
     return None
 
 
-def _load(sessions: Any, source_name: str) -> tuple[SourceSnapshot, type[SitemapSpider]]:
+def _load(sessions: Any, source_name: str) -> tuple[SourceSnapshot, str, dict[str, Any]]:
+    """The source, its kind and its options; ``UnsupportedSourceKind`` for a feed."""
     with sessions() as session:
         source = get_source(session, source_name)
-        spider_cls = SPIDERS.get(source.kind)
-        if spider_cls is None:
+        if source.kind not in SPIDERS:
             raise UnsupportedSourceKind(
                 f"source {source.name!r} is of kind {source.kind!r}, which is not crawled "
                 f"(crawled kinds: {', '.join(sorted(SPIDERS))})"
             )
-        return SourceSnapshot(source.id, source.name, source.url, Validators()), spider_cls
+        snap = SourceSnapshot(source.id, source.name, source.url, Validators())
+        return snap, source.kind, dict(source.options or {})
 
 
 def _record(
@@ -237,7 +314,7 @@ def crawl_in_subprocess(
     engine = make_engine(database_url)
     try:
         sessions = session_factory(engine)
-        snap, _ = _load(sessions, source_name)
+        snap, _, _ = _load(sessions, source_name)
         command = [sys.executable, "-m", "yuqing.crawlers.crawl", source_name]
         command += _limit_args(limits)
         if now is not None:

@@ -1,10 +1,12 @@
 """The Scrapy item pipeline that stores pages as posts, by the same path as feed entries:
 ``normalize_entry`` → canonical URL and content hash → ``store_posts`` (exact duplicates
-dropped by the database's unique keys).
+dropped by the database's unique keys). A message board's reply seen on a message stored
+earlier updates it (``storage.replies``).
 
 Posts are stored in batches, each in its own transaction, so a crawl that dies half-way keeps
 every batch stored before it. Counts go to the crawl's stats (``yuqing/stored``,
-``yuqing/duplicates``, ``yuqing/skipped_empty``) and a storage failure to ``yuqing/store_error``;
+``yuqing/duplicates``, ``yuqing/updated``, ``yuqing/skipped_empty``) and a storage failure to
+``yuqing/store_error``;
 ``crawlers.crawl`` reads them to report and to record the source's health.
 
 Settings (all required but the batch size; ``crawlers.crawl`` sets them)::
@@ -17,6 +19,7 @@ Settings (all required but the batch size; ``crawlers.crawl`` sets them)::
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -26,12 +29,15 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from yuqing.crawlers.ingest import MAX_KEY, new_post
 from yuqing.crawlers.normalize import normalize_entry
-from yuqing.crawlers.spiders.sitemap import PageItem
+from yuqing.crawlers.spiders.pages import PageItem
 from yuqing.crawlers.urls import canonicalize_url
 from yuqing.storage.db import make_engine, session_factory, transaction
 from yuqing.storage.posts import NewPost, store_posts
+from yuqing.storage.replies import record_replies
 
 DEFAULT_BATCH = 100
+#: widths of the posts columns these fill
+MAX_ADDRESSEE, MAX_STATUS = 300, 100
 
 
 def to_post(item: PageItem) -> NewPost | None:
@@ -45,7 +51,23 @@ def to_post(item: PageItem) -> NewPost | None:
         return None
     if len(url) > MAX_KEY:
         return None
-    return new_post(norm, url, guid=None, author=item.author, published=item.published)
+    post = new_post(norm, url, guid=None, author=item.author, published=item.published)
+    if item.addressed_to or item.reply_status or item.reply_html or item.replied_at:
+        reply = normalize_entry("", item.reply_html).text if item.reply_html else ""
+        post = replace(
+            post,
+            addressed_to=_cut(item.addressed_to, MAX_ADDRESSEE),
+            reply_status=_cut(item.reply_status, MAX_STATUS),
+            reply_text=reply or None,
+            replied_at=item.replied_at,
+        )
+    return post
+
+
+def _cut(text: str | None, width: int) -> str | None:
+    """A short field cut to its column's width (scraped values can be any length)."""
+    text = " ".join(text.split()) if text else ""
+    return text[:width] or None
 
 
 class StorePostsPipeline:
@@ -112,6 +134,7 @@ class StorePostsPipeline:
         try:
             with transaction(self.sessions_) as session:
                 result = store_posts(session, self.source_id, batch, self.fetched_at)
+                updated = record_replies(session, batch, self.fetched_at)
         except SQLAlchemyError as exc:
             # The batch rolled back; earlier batches stay stored. The crawl reports the failure,
             # and the next crawl fetches these pages again.
@@ -121,6 +144,7 @@ class StorePostsPipeline:
             return
         stats.inc_value("yuqing/stored", result.inserted)
         stats.inc_value("yuqing/duplicates", result.duplicates)
+        stats.inc_value("yuqing/updated", updated)
 
     def _stats(self) -> Any:
         assert self.crawler.stats is not None

@@ -10,6 +10,19 @@ A source file entry::
     level = "provincial"       # national | provincial | municipal | county
     department = "省政府办公厅"
 
+A crawled source (kind ``sitemap``, ``site`` or ``board``) may carry options
+(``crawlers.crawl_options``): selectors and politeness::
+
+    [[source]]
+    name = "临江市长信箱"
+    kind = "board"
+    url = "https://example.gov.cn/board/list_1.html"
+    [source.options]
+    links = "ul.letters a.title"
+    next = "a.next"
+    reply_text = "div.reply-body"
+    delay = 2.0
+
 OPML carries the same jurisdiction as extra outline attributes (``yuqingRegionCode``,
 ``yuqingRegionName``, ``yuqingLevel``, ``yuqingDepartment``); readers that do not know them
 ignore them, and a plain OPML export from any feed reader imports with an empty jurisdiction.
@@ -17,18 +30,24 @@ ignore them, and a plain OPML export from any feed reader imports with an empty 
 
 from __future__ import annotations
 
+import json
 import tomllib
 import xml.etree.ElementTree as ET  # only ever used to *write* OPML; reading uses defusedxml
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from defusedxml import ElementTree as SafeET
 
+from yuqing.crawlers.crawl_options import OptionError, check_options
+
 LEVELS = ("national", "provincial", "municipal", "county", "")
-#: how a source is read: a feed is fetched and parsed; a sitemap is crawled page by page
-FEED, SITEMAP = "feed", "sitemap"
-KINDS = (FEED, SITEMAP)
+#: how a source is read: a feed is fetched and parsed; the others are crawled with Scrapy: a
+#: sitemap page by page, a site through its list pages, a board message by message with replies
+FEED, SITEMAP, SITE, BOARD = "feed", "sitemap", "site", "board"
+KINDS = (FEED, SITEMAP, SITE, BOARD)
 
 OPML_ATTRS = {
     "kind": "yuqingKind",
@@ -37,6 +56,8 @@ OPML_ATTRS = {
     "level": "yuqingLevel",
     "department": "yuqingDepartment",
 }
+#: the options travel in OPML as one JSON attribute
+OPML_OPTIONS = "yuqingOptions"
 
 
 class SourceFileError(ValueError):
@@ -51,8 +72,10 @@ class SourceSpec:
     region_name: str = ""
     level: str = ""
     department: str = ""
-    #: feed (RSS/Atom, fetched by `yuqing ingest`) | sitemap (crawled by `yuqing crawl`)
+    #: feed (RSS/Atom, fetched by `yuqing ingest`) | sitemap | site | board (`yuqing crawl`)
     kind: str = "feed"
+    #: selectors and politeness of a crawled source (``crawlers.crawl_options``)
+    options: Mapping[str, Any] = field(default_factory=dict)
 
 
 def check_spec(spec: SourceSpec, where: str = "source") -> SourceSpec:
@@ -72,7 +95,12 @@ def check_spec(spec: SourceSpec, where: str = "source") -> SourceSpec:
         raise SourceFileError(
             f"{where}: region_code {spec.region_code!r} must be digits (GB/T 2260)"
         )
-    return SourceSpec(**{k: v.strip() for k, v in spec.__dict__.items()})
+    try:
+        options = check_options(spec.kind, spec.options)
+    except OptionError as exc:
+        raise SourceFileError(f"{where}: {exc}") from None
+    texts = {k: v.strip() for k, v in spec.__dict__.items() if isinstance(v, str)}
+    return replace(spec, **texts, options=options)
 
 
 def parse_sources_toml(text: str, origin: str) -> list[SourceSpec]:
@@ -95,9 +123,11 @@ def parse_sources_toml(text: str, origin: str) -> list[SourceSpec]:
         for key in ("name", "url"):
             if not isinstance(entry.get(key), str):
                 raise SourceFileError(f"{where}: missing field {key!r}")
-        bad = [k for k, v in entry.items() if not isinstance(v, str)]
+        bad = [k for k, v in entry.items() if k != "options" and not isinstance(v, str)]
         if bad:
             raise SourceFileError(f"{where}: fields {bad} must be strings")
+        if not isinstance(entry.get("options", {}), dict):
+            raise SourceFileError(f"{where}: options must be a table ([source.options])")
         specs.append(check_spec(SourceSpec(**entry), where))
     _check_unique(specs, origin)
     return specs
@@ -127,15 +157,17 @@ def parse_opml(data: bytes, origin: str) -> list[SourceSpec]:
         if not url:
             continue  # a folder
         name = outline.get("title") or outline.get("text") or url
+        where = f"{origin}: outline #{index} ({name})"
         spec = SourceSpec(
             name=name,
             url=url,
             **{
-                field: outline.get(attr, FEED if field == "kind" else "")
-                for field, attr in OPML_ATTRS.items()
+                key: outline.get(attr, FEED if key == "kind" else "")
+                for key, attr in OPML_ATTRS.items()
             },
+            options=_opml_options(outline.get(OPML_OPTIONS), where),
         )
-        specs.append(check_spec(spec, f"{origin}: outline #{index} ({name})"))
+        specs.append(check_spec(spec, where))
     _check_unique(specs, origin)
     return specs
 
@@ -150,16 +182,30 @@ def to_opml(specs: list[SourceSpec], title: str = "yuqing sources") -> bytes:
         kind = "rss" if spec.kind == FEED else spec.kind
         attrs = {"type": kind, "text": spec.name, "title": spec.name, "xmlUrl": spec.url}
         attrs.update({attr: getattr(spec, f) for f, attr in OPML_ATTRS.items() if getattr(spec, f)})
+        if spec.options:
+            attrs[OPML_OPTIONS] = json.dumps(dict(spec.options), ensure_ascii=False)
         ET.SubElement(body, "outline", attrs)
     ET.indent(root)
     return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
 
 
+def _opml_options(text: str | None, where: str) -> dict[str, Any]:
+    if not text:
+        return {}
+    try:
+        options = json.loads(text)
+    except ValueError as exc:
+        raise SourceFileError(f"{where}: {OPML_OPTIONS} is not JSON: {exc}") from None
+    if not isinstance(options, dict):
+        raise SourceFileError(f"{where}: {OPML_OPTIONS} must be a JSON object")
+    return options
+
+
 def _check_unique(specs: list[SourceSpec], origin: str) -> None:
-    for field in ("name", "url"):
+    for key in ("name", "url"):
         seen: set[str] = set()
         for spec in specs:
-            value = getattr(spec, field)
+            value = getattr(spec, key)
             if value in seen:
-                raise SourceFileError(f"{origin}: two sources share the {field} {value!r}")
+                raise SourceFileError(f"{origin}: two sources share the {key} {value!r}")
             seen.add(value)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, exists, select
+from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from yuqing.storage.bulk import insert_many
@@ -24,6 +24,11 @@ class NewPost:
     author: str | None
     published_at: datetime | None
     content_hash: str
+    # A message board's message (``None`` for every other post).
+    addressed_to: str | None = None
+    reply_status: str | None = None
+    reply_text: str | None = None
+    replied_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -76,3 +81,24 @@ def untriaged(
             (Classification.post_id == Post.id) & (Classification.model_version == model_version)
         ),
     )
+
+
+def stored_posts(
+    session: Session, source_id: int, unsettled_since: datetime | None = None
+) -> dict[str, bool]:
+    """The canonical URLs of a source's stored posts, each with whether it is *settled*.
+
+    Without ``unsettled_since`` every post is settled. With it, a post is unsettled while it has
+    no reply and was published (else fetched) since then: a board message still waiting for
+    its answer, which a crawl reads again.
+    """
+    if unsettled_since is None:
+        urls = session.scalars(select(Post.canonical_url).where(Post.source_id == source_id))
+        return dict.fromkeys(urls, True)
+    settled = or_(
+        Post.reply_text.is_not(None),
+        Post.replied_at.is_not(None),
+        func.coalesce(Post.published_at, Post.fetched_at) < unsettled_since,
+    )
+    rows = session.execute(select(Post.canonical_url, settled).where(Post.source_id == source_id))
+    return {url: bool(done) for url, done in rows}

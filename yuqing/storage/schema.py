@@ -24,6 +24,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -99,6 +100,10 @@ class Source(Base):
     #: national | provincial | municipal | county
     level: Mapped[str] = mapped_column(String(20), default="")
     department: Mapped[str] = mapped_column(String(200), default="")
+    #: selectors and politeness of a crawled source (``yuqing.crawlers.crawl_options``)
+    options: Mapped[dict[str, Any]] = mapped_column(
+        JSONText, default=dict, server_default=text("'{}'")
+    )
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # Conditional GET state: an unchanged feed costs one request and stores nothing.
@@ -135,11 +140,33 @@ class Post(Base):
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     fetched_at: Mapped[datetime] = mapped_column(UTCDateTime)
     content_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # A message-board post: whom it is addressed to, and the government's reply once seen.
+    addressed_to: Mapped[str | None] = mapped_column(String(300))
+    #: the board's own words for the message's state (已回复, 办理中, …)
+    reply_status: Mapped[str | None] = mapped_column(String(100))
+    reply_text: Mapped[str | None] = mapped_column(Text)
+    replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     source: Mapped[Source] = relationship(back_populates="posts")
     classifications: Mapped[list[Classification]] = relationship(back_populates="post")
 
     __table_args__ = (Index("ix_posts_fetched_at", "fetched_at"),)
+
+
+class PostUpdate(Base):
+    """A change seen on a stored post, e.g. a board's reply appearing: what it was, what it is."""
+
+    __tablename__ = "post_updates"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: reply (the only kind so far)
+    what: Mapped[str] = mapped_column(String(40))
+    #: {"before": {...}, "after": {...}} of the fields that changed
+    detail: Mapped[dict[str, Any]] = mapped_column(JSONText, default=dict)
+
+    __table_args__ = (Index("ix_post_updates_post", "post_id", "id"),)
 
 
 class Classification(Base):

@@ -14,7 +14,7 @@ from yuqing.storage.schema import Post, Source
 
 JURISDICTION = ("region_code", "region_name", "level", "department")
 #: what a sources file or OPML list says about a source, and so what syncing it updates
-DECLARED = ("kind", *JURISDICTION)
+DECLARED = ("kind", *JURISDICTION, "options")
 
 
 def add_source(session: Session, spec: SourceSpec, now: datetime) -> Source:
