@@ -16,9 +16,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Mapping
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, fields, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -44,11 +46,13 @@ from yuqing.crawlers.scaleout import (
 )
 from yuqing.crawlers.spiders.base import CrawlOutcome, YuqingSpider
 from yuqing.crawlers.spiders.listing import DEFAULT_RECHECK_DAYS, BoardSpider, SiteSpider
+from yuqing.crawlers.spiders.reader import PageReader
 from yuqing.crawlers.spiders.sitemap import SitemapSpider
 from yuqing.storage.db import make_engine, session_factory, transaction
 from yuqing.storage.errors import StorageError
 from yuqing.storage.posts import stored_posts
 from yuqing.storage.sources import get_source
+from yuqing.workers import cpu_workers, process_pool
 
 SPIDERS: dict[str, type[YuqingSpider]] = {
     "sitemap": SitemapSpider,
@@ -136,6 +140,9 @@ def scrapy_settings(limits: CrawlLimits, kind: str = "sitemap") -> dict[str, Any
         "REDIRECT_MAX_TIMES": HttpLimits().max_redirects,
         "TELNETCONSOLE_ENABLED": False,
         "LOG_LEVEL": "WARNING",
+        # Scrapy parses each generator callback's source on every response to warn about a
+        # `return value` in it (its cache misses on bound methods): a few % of a crawl.
+        "WARN_ON_GENERATOR_RETURN_VALUE": False,
         "COOKIES_ENABLED": False,
         # Only http and https: no file://, ftp://, s3:// or data: URL from a sitemap or redirect.
         "DOWNLOAD_HANDLERS": {"file": None, "ftp": None, "s3": None, "data": None},
@@ -171,10 +178,16 @@ def run_crawl(
             report = CrawlReport(snap.name, "failed", error=str(exc), error_kind=TEMPORARY)
             _record(sessions, snap, report, now)
             return report
-        process = CrawlerProcess(settings)
-        crawler = process.create_crawler(SPIDERS[kind])
-        process.crawl(crawler, start_url=snap.url, options=options, known=known)
-        process.start()
+        pool = reading_pool()
+        try:
+            process = CrawlerProcess(settings)
+            crawler = process.create_crawler(SPIDERS[kind])
+            reader = PageReader(pool)
+            process.crawl(crawler, start_url=snap.url, options=options, known=known, reader=reader)
+            process.start()
+        finally:
+            if pool is not None:
+                pool.shutdown(cancel_futures=True)
         stats = crawler.stats.get_stats() if crawler.stats else {}
         report = judge(snap.name, crawler.spider.outcome, stats, limits)  # type: ignore[union-attr]
         # A worker that joined a round and found no page left learnt nothing about the source:
@@ -184,6 +197,16 @@ def run_crawl(
         return report
     finally:
         engine.dispose()
+
+
+def reading_pool() -> ProcessPoolExecutor | None:
+    """One worker process that reads pages while this one fetches, where there is a core to
+    spare (reading is most of a crawl's CPU); None on one core. Started before the reactor, so
+    it is forked from a process with a single thread."""
+    if cpu_workers() < 2:
+        return None
+    pool, _ = process_pool(1, preload=["yuqing.crawlers.spiders.reader"])
+    return pool
 
 
 def source_limits(limits: CrawlLimits, options: Mapping[str, Any]) -> CrawlLimits:
@@ -322,11 +345,20 @@ def crawl_in_subprocess(
         # Our own interpreter and module, arguments as a list (no shell): nothing to inject.
         # The URL goes in the environment, not the arguments, which `ps` shows to everyone.
         env = {**os.environ, "YUQING_DATABASE_URL": database_url}
+        # Its own process group, so that its page-reading worker goes with it when it is killed
+        # (an orphaned worker would hold the pipes open and hang this wait).
         with subprocess.Popen(  # noqa: S603
-            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env
+            command,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+            start_new_session=True,
         ) as child:
             try:
                 stdout, stderr = child.communicate(timeout=timeout_s)
+            except KeyboardInterrupt:
+                _kill_group(child)
+                raise
             except subprocess.TimeoutExpired:
                 _stop(child, grace_s=min(STOP_GRACE_S, timeout_s / 4))
                 report = CrawlReport(
@@ -365,8 +397,17 @@ def _stop(child: subprocess.Popen[bytes], grace_s: float) -> None:
     try:
         child.communicate(timeout=grace_s)
     except subprocess.TimeoutExpired:
-        child.kill()
-        child.communicate()
+        pass
+    _kill_group(child)
+    child.communicate()
+
+
+def _kill_group(child: subprocess.Popen[bytes]) -> None:
+    """SIGKILL to the crawl and every process it started (its group, see ``start_new_session``)."""
+    try:
+        os.killpg(child.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass  # all gone already
 
 
 def _limit_args(limits: CrawlLimits) -> list[str]:

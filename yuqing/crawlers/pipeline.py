@@ -1,5 +1,6 @@
 """The Scrapy item pipeline that stores pages as posts, by the same path as feed entries:
-``normalize_entry`` → canonical URL and content hash → ``store_posts`` (exact duplicates
+``normalize_entry`` → canonical URL and content hash (``spiders.reader``, often in a worker
+process) → ``store_posts`` (exact duplicates
 dropped by the database's unique keys). A message board's reply seen on a message stored
 earlier updates it (``storage.replies``).
 
@@ -19,7 +20,6 @@ Settings (all required but the batch size; ``crawlers.crawl`` sets them)::
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -27,47 +27,12 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from sqlalchemy.exc import SQLAlchemyError
 
-from yuqing.crawlers.ingest import MAX_KEY, new_post
-from yuqing.crawlers.normalize import normalize_entry
-from yuqing.crawlers.spiders.pages import PageItem
-from yuqing.crawlers.urls import canonicalize_url
+from yuqing.crawlers.spiders.reader import ReadPage
 from yuqing.storage.db import make_engine, session_factory, transaction
 from yuqing.storage.posts import NewPost, store_posts
 from yuqing.storage.replies import record_replies
 
 DEFAULT_BATCH = 100
-#: widths of the posts columns these fill
-MAX_ADDRESSEE, MAX_STATUS = 300, 100
-
-
-def to_post(item: PageItem) -> NewPost | None:
-    """The post for one page; None when it has neither title nor text, or no usable URL."""
-    norm = normalize_entry(item.title, item.html)
-    if not (norm.title or norm.text):
-        return None
-    try:
-        url = canonicalize_url(item.url)
-    except ValueError:
-        return None
-    if len(url) > MAX_KEY:
-        return None
-    post = new_post(norm, url, guid=None, author=item.author, published=item.published)
-    if item.addressed_to or item.reply_status or item.reply_html or item.replied_at:
-        reply = normalize_entry("", item.reply_html).text if item.reply_html else ""
-        post = replace(
-            post,
-            addressed_to=_cut(item.addressed_to, MAX_ADDRESSEE),
-            reply_status=_cut(item.reply_status, MAX_STATUS),
-            reply_text=reply or None,
-            replied_at=item.replied_at,
-        )
-    return post
-
-
-def _cut(text: str | None, width: int) -> str | None:
-    """A short field cut to its column's width (scraped values can be any length)."""
-    text = " ".join(text.split()) if text else ""
-    return text[:width] or None
 
 
 class StorePostsPipeline:
@@ -109,9 +74,9 @@ class StorePostsPipeline:
         self.sessions_ = session_factory(self.engine_)
 
     def process_item(self, item: Any) -> Any:
-        if not isinstance(item, PageItem):
+        if not isinstance(item, ReadPage):
             return item
-        post = to_post(item)
+        post = item.post
         if post is None:
             self._stats().inc_value("yuqing/skipped_empty")
             return item

@@ -1,5 +1,5 @@
 """Scrapy spiders, one per kind of source (``sources.kind``), configured from the source's row
-rather than written per site. Each yields ``sitemap.PageItem`` objects; ``crawlers.pipeline``
+rather than written per site. Each yields ``reader.ReadPage`` objects; ``crawlers.pipeline``
 stores them.
 
 ``describe_failure`` is where Twisted and Scrapy failures become the crawler's own

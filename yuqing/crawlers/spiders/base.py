@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -22,7 +23,8 @@ from twisted.python.failure import Failure
 
 from yuqing.crawlers.errors import SOFT, FetchError
 from yuqing.crawlers.spiders import describe_failure
-from yuqing.crawlers.spiders.pages import FieldMissing, PageItem, decode_html, parse_document
+from yuqing.crawlers.spiders.pages import decode_html, parse_document
+from yuqing.crawlers.spiders.reader import PageReader, ReadPage
 from yuqing.crawlers.urls import canonicalize_url
 
 
@@ -52,8 +54,9 @@ class CrawlOutcome:
 
 class YuqingSpider(scrapy.Spider):
     """Reads ``start_url`` and ``options`` (keyword arguments, as ``crawler.crawl`` passes
-    them); ``known`` maps the canonical URLs this source has stored to whether they are settled
-    (nothing left to learn from them: see ``crawlers.crawl.known_posts``)."""
+    them); ``reader`` reads fetched pages (``spiders.reader``); ``known`` maps the canonical
+    URLs this source has stored to whether they are settled (nothing left to learn from them:
+    ``storage.posts.stored_posts``)."""
 
     index_name = "sitemap"
 
@@ -62,9 +65,11 @@ class YuqingSpider(scrapy.Spider):
         start_url: str,
         options: Mapping[str, Any] | None = None,
         known: Mapping[str, bool] | None = None,
+        reader: PageReader | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        self.reader = reader or PageReader()
         self.start_url = start_url
         self.options = dict(options or {})
         self.known = dict(known or {})
@@ -109,28 +114,30 @@ class YuqingSpider(scrapy.Spider):
         document = decode_html(response.body, response.headers.get("Content-Type"))
         return parse_document(document)
 
-    def read_page(self, response: Response, read: Any) -> PageItem | None:
-        """Run ``read(page, document)`` on a page, turning a failure into a page error: a bug
-        met on hostile input must not stop the other pages."""
-        parsed = self.html_of(response, self.outcome.page_errors)
-        if parsed is None:
+    async def read_page(
+        self,
+        response: Response,
+        selectors: Mapping[str, Any],
+        listed_published: datetime | None = None,
+    ) -> ReadPage | None:
+        """The page read into a post (in the reader's worker process when there is one); a
+        page that cannot be read becomes a page error, and the other pages go on."""
+        if not isinstance(response, TextResponse):
+            self.page_error(response.url, f"not an HTML page: {response.url}")
             return None
-        page, document = parsed
-        try:
-            item: PageItem = read(page, document)
-        except FieldMissing as exc:
-            self.page_error(response.url, str(exc))
-            return None
-        except Exception as exc:
-            self.page_error(
-                response.url,
-                f"internal error reading {response.url} ({type(exc).__name__}: {exc}); "
-                "please report it",
-            )
+        read = await self.reader.read(
+            response.url,
+            response.body,
+            response.headers.get("Content-Type"),
+            dict(selectors),
+            listed_published,
+        )
+        if read.error is not None:
+            self.page_error(response.url, read.error)
             return None
         self.outcome.pages_ok += 1
-        self.outcome.missing.update(item.missing)
-        return item
+        self.outcome.missing.update(read.missing)
+        return read
 
     def on_site(self, url: str) -> bool:
         """Only http(s) pages of the source's own host: a page cannot send us elsewhere."""

@@ -26,7 +26,8 @@ from scrapy.http import Response
 
 from yuqing.crawlers.errors import SOFT, FetchError
 from yuqing.crawlers.spiders.base import YuqingSpider
-from yuqing.crawlers.spiders.pages import PageItem, read_article, select_links
+from yuqing.crawlers.spiders.pages import select_links
+from yuqing.crawlers.spiders.reader import ReadPage
 
 DEFAULT_LIST_PAGES = 50
 DEFAULT_RECHECK_DAYS = 30
@@ -106,13 +107,11 @@ class SiteSpider(YuqingSpider):
             return
         yield self._list_request(following[0], number + 1)
 
-    def parse_post(self, response: Response) -> Iterator[PageItem]:
+    async def parse_post(self, response: Response) -> AsyncIterator[ReadPage]:
         selectors = {k: v for k, v in self.options.items() if k in self.page_fields}
-        item = self.read_page(
-            response, lambda page, document: read_article(response.url, page, document, selectors)
-        )
-        if item is not None:
-            yield item
+        read = await self.read_page(response, selectors)
+        if read is not None:
+            yield read
 
 
 class BoardSpider(SiteSpider):

@@ -20,7 +20,7 @@ from scrapy.http import Response
 
 from yuqing.crawlers.errors import SOFT, FetchError
 from yuqing.crawlers.spiders.base import YuqingSpider
-from yuqing.crawlers.spiders.pages import PageItem, read_article
+from yuqing.crawlers.spiders.reader import ReadPage
 from yuqing.crawlers.spiders.times import parse_w3c_time
 
 #: how many sitemaps one crawl reads at most (an index of indexes is a classic crawler trap)
@@ -79,15 +79,12 @@ class SitemapSpider(YuqingSpider):
                 cb_kwargs={"listed_published": _sitemap_time(entry)},
             )
 
-    def parse_page(
+    async def parse_page(
         self, response: Response, listed_published: datetime | None
-    ) -> Iterator[PageItem]:
-        item = self.read_page(
-            response,
-            lambda page, document: read_article(response.url, page, document, {}, listed_published),
-        )
-        if item is not None:
-            yield item
+    ) -> AsyncIterator[ReadPage]:
+        read = await self.read_page(response, {}, listed_published)
+        if read is not None:
+            yield read
 
 
 def sitemap_body(response: Response, max_bytes: int) -> bytes:
