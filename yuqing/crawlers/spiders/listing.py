@@ -24,6 +24,7 @@ from collections.abc import AsyncIterator, Iterator
 import scrapy
 from scrapy.http import Response
 
+from yuqing.crawlers.crawl_options import BOARD_SELECTORS, SITE_SELECTORS
 from yuqing.crawlers.errors import SOFT, FetchError
 from yuqing.crawlers.spiders.base import YuqingSpider
 from yuqing.crawlers.spiders.pages import select_links
@@ -31,14 +32,14 @@ from yuqing.crawlers.spiders.reader import ReadPage
 
 DEFAULT_LIST_PAGES = 50
 DEFAULT_RECHECK_DAYS = 30
-#: the option keys that are selectors of fields on a post's own page
-_PAGE_FIELDS = ("title", "body", "time", "author")
+#: the selectors that find things on a list page; the others read a post's own page
+_LIST_SELECTORS = ("links", "next")
 
 
 class SiteSpider(YuqingSpider):
     name = "yuqing-site"
     index_name = "list page"
-    page_fields: tuple[str, ...] = _PAGE_FIELDS
+    page_fields = tuple(k for k in SITE_SELECTORS if k not in _LIST_SELECTORS)
 
     def is_index(self, request: scrapy.Request) -> bool:
         return request.callback == self.parse_list
@@ -118,4 +119,4 @@ class BoardSpider(SiteSpider):
     """A message board: a site whose posts also carry the addressee and the reply."""
 
     name = "yuqing-board"
-    page_fields = (*_PAGE_FIELDS, "addressed_to", "reply_status", "reply_text", "reply_time")
+    page_fields = tuple(k for k in BOARD_SELECTORS if k not in _LIST_SELECTORS)

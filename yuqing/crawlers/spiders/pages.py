@@ -29,8 +29,6 @@ from yuqing.crawlers.spiders.times import parse_printed_time, parse_w3c_time
 #: libxml2 (under parsel and trafilatura) stops reading at ``</html>``, so text after a stray
 #: one in mid-page was lost; HTML5 parsers ignore these end tags, and so do we.
 _END_TAGS_OF_DOCUMENT = re.compile(r"</\s*(?:html|body)\s*>", re.IGNORECASE)
-#: fields stored from a message board, beyond an article's
-BOARD_FIELDS = ("addressed_to", "reply_status", "reply_text", "reply_time")
 
 
 @dataclass(frozen=True)
