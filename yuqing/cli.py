@@ -16,6 +16,7 @@ from typing import Any
 
 from yuqing.app import App
 from yuqing.cli_analyst import add_analyst_commands
+from yuqing.cli_cases import add_case_commands
 from yuqing.cli_common import (
     EPILOG_HINT,
     UsageError,
@@ -122,10 +123,7 @@ def cmd_triage(app: App, args: argparse.Namespace) -> int:
     app.ready()
     since = app.clock() - parse_duration(args.since) if args.since else None
     report = jobs.run_triage(app, since)
-    out(
-        f"triaged {report.classified} posts with model {report.model_version}: "
-        f"{report.flagged} flagged, {report.cases_opened} cases opened"
-    )
+    out(f"triaged {report.classified} posts with model {report.model_version}: {report.summary()}")
     return 0
 
 
@@ -167,10 +165,7 @@ def cmd_demo(app: App, args: argparse.Namespace) -> int:
         out(f"demo sources: {added} added, {updated} updated")
         reports, report = jobs.ingest_and_triage(app, [s.name for s in server.sources()])
         print_ingest(reports)
-    out(
-        f"triaged {report.classified} posts with model {report.model_version}: "
-        f"{report.flagged} flagged, {report.cases_opened} cases opened"
-    )
+    out(f"triaged {report.classified} posts with model {report.model_version}: {report.summary()}")
     jobs.run_sweep(app)
     out()
     return cmd_queue(app, argparse.Namespace(date=None, json=False))
@@ -512,6 +507,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("output", nargs="?", metavar="FILE.opml", help="default: standard output")
 
     add_analyst_commands(sub)
+    add_case_commands(sub)
 
     p = command(
         sub,
@@ -551,7 +547,8 @@ def known_errors() -> tuple[type[BaseException], ...]:
     from yuqing.models.errors import ModelError
     from yuqing.storage.errors import StorageError
     from yuqing.triage.categories import UnknownLabelError
-    from yuqing.triage.routing import DirectoryError
+    from yuqing.triage.orgs import OrganisationsError
+    from yuqing.triage.regions import RegionError
 
     return (
         ConfigError,
@@ -559,7 +556,8 @@ def known_errors() -> tuple[type[BaseException], ...]:
         SourceFileError,
         CrawlError,
         ModelError,
-        DirectoryError,
+        OrganisationsError,
+        RegionError,
         UnknownLabelError,
     )
 

@@ -22,7 +22,8 @@ from yuqing.storage.db import transaction, upgrade
 from yuqing.storage.schema import Source
 from yuqing.storage.sources import sync_sources
 from yuqing.triage.cases import sweep_overdue
-from yuqing.triage.routing import load_directory
+from yuqing.triage.events import prune_index
+from yuqing.triage.responsibility import default_rules
 from yuqing.triage.run import TriageReport, TriageRun, count_pending, triage
 from yuqing.workers import cpu_workers
 
@@ -79,16 +80,16 @@ def _pool_worthwhile(pending_posts: int, sources: int = 0) -> bool:
 
 def run_triage(app: App, since: datetime | None = None) -> TriageReport:
     classifier, version = app.model()
-    directory = load_directory()
+    rules = default_rules()
     if not _pool_worthwhile(count_pending(app.sessions, version, since)):
-        return triage(app.sessions, classifier, version, directory, app.clock, since)
+        return triage(app.sessions, classifier, version, rules, app.clock, since)
     workers = cpu_workers()
     with PredictorPool(classifier, app.settings.models_dir, version, workers) as pool:
         return triage(
             app.sessions,
             classifier,
             version,
-            directory,
+            rules,
             app.clock,
             since,
             pool=pool,
@@ -103,19 +104,19 @@ def ingest_and_triage(
     still talk only through the database, but share one pool of worker processes (parsing
     feeds, classifying posts) so that both cores stay busy."""
     classifier, version = app.model()
-    directory = load_directory()
+    rules = default_rules()
     with app.sessions() as session:
         sources = len(due_sources(session, app.clock(), names, force))
     pending = count_pending(app.sessions, version, None)
     if not _pool_worthwhile(pending, sources):
         reports = run_ingest(app, names, force)
-        return reports, triage(app.sessions, classifier, version, directory, app.clock)
+        return reports, triage(app.sessions, classifier, version, rules, app.clock)
     workers = cpu_workers()
     with PredictorPool(
         classifier, app.settings.models_dir, version, workers, preload=["yuqing.crawlers.ingest"]
     ) as pool:
         run = TriageRun(
-            app.sessions, classifier, version, directory, app.clock, pool=pool, depth=2 * workers
+            app.sessions, classifier, version, rules, app.clock, pool=pool, depth=2 * workers
         )
         reports = []
         waiting = 0  # posts stored since triage last looked: look only once a batch is there
@@ -162,8 +163,13 @@ def run_crawls(
 
 
 def run_sweep(app: App) -> int:
+    """Mark overdue cases, and prune the near-duplicate index of posts past its window."""
+    now = app.clock()
     with transaction(app.sessions) as session:
-        return sweep_overdue(session, app.clock())
+        overdue = sweep_overdue(session, now)
+    with transaction(app.sessions) as session:
+        prune_index(session, now)
+    return overdue
 
 
 @dataclass(frozen=True)
@@ -182,7 +188,5 @@ def main_job(app: App) -> CycleReport:
     crawls = run_crawls(app)
     if crawls:
         more = run_triage(app)
-        triaged.classified += more.classified
-        triaged.flagged += more.flagged
-        triaged.cases_opened += more.cases_opened
+        triaged.add(more)
     return CycleReport(reports, crawls, triaged, run_sweep(app))

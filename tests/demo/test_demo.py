@@ -26,7 +26,8 @@ def test_the_demo_ends_with_a_queue_of_cases_and_a_rerun_adds_nothing(
     assert cases[0]["severity"] == "重大"  # the gravest leads the queue
     # the GBK feed's rumour about the reservoir is caught and referred
     reservoir = [c for c in cases if "水库" in c["title"]]
-    assert reservoir and "公安机关" in reservoir[0]["referral"]
+    assert reservoir and reservoir[0]["referral"].startswith("阜平县公安局")
+    assert "网络安全和信息化委员会办公室" in reservoir[0]["referral"]
 
     assert main(["demo"]) == 0
     again = capsys.readouterr().out

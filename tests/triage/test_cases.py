@@ -8,11 +8,11 @@ from sqlalchemy import func, select
 
 from yuqing.crawlers.sources import SourceSpec
 from yuqing.storage.posts import NewPost, store_posts
-from yuqing.storage.schema import Case, CaseEvent, Classification, Post
+from yuqing.storage.schema import Case, CaseEvent, Classification, Post, Referral
 from yuqing.storage.sources import add_source
 from yuqing.triage.cases import choose_category, sweep_overdue
 from yuqing.triage.queue import as_json, daily_queue, format_table
-from yuqing.triage.routing import load_directory
+from yuqing.triage.responsibility import default_rules
 from yuqing.triage.run import triage
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -81,7 +81,7 @@ def test_choose_category_prefers_the_incident_and_files_lone_rumours():
 def test_triage_opens_cases_with_deadlines_owners_and_an_audit_trail(sessions):
     seed_posts(sessions)
     predictor = KeywordPredictor()
-    report = triage(sessions, predictor, "kw-1", load_directory(), lambda: NOW, batch_size=3)
+    report = triage(sessions, predictor, "kw-1", default_rules(), lambda: NOW, batch_size=3)
     assert (report.classified, report.flagged, report.cases_opened) == (4, 3, 3)
     assert predictor.calls == 2  # batches of 3
     with sessions() as s:
@@ -98,14 +98,20 @@ def test_triage_opens_cases_with_deadlines_owners_and_an_audit_trail(sessions):
         assert wages.response_form == "response"
         assert wages.due_at == NOW - timedelta(hours=50) + timedelta(hours=48)
         rumour = s.scalar(select(Case).where(Case.category == "rumour"))
-        assert "公安机关" in rumour.referral
+        # "网传水库要溃坝，紧急扩散": a rumour with a fabricated disaster and a call to spread it
+        assert rumour.referral == "阜平县公安局、中共阜平县委网络安全和信息化委员会办公室"
+        referral = s.scalar(select(Referral).where(Referral.case_id == rumour.id))
+        assert referral.evidence[0]["url"] == "http://127.0.0.1/2"
+        assert "水库要溃坝" in referral.evidence[0]["text"]
+        assert referral.evidence[0]["published_at"] is not None
+        assert [e.action for e in rumour.events] == ["opened", "referred"]
         events = s.scalars(select(CaseEvent).where(CaseEvent.case_id == mine.id)).all()
         assert [(e.action, e.actor) for e in events] == [("opened", "triage")]
         assert events[0].detail["model_version"] == "kw-1"
     # Nothing is triaged twice; a new model re-triages recent posts but opens no second case.
-    assert triage(sessions, predictor, "kw-1", load_directory(), lambda: NOW).classified == 0
+    assert triage(sessions, predictor, "kw-1", default_rules(), lambda: NOW).classified == 0
     again = triage(
-        sessions, predictor, "kw-2", load_directory(), lambda: NOW, since=NOW - timedelta(days=7)
+        sessions, predictor, "kw-2", default_rules(), lambda: NOW, since=NOW - timedelta(days=7)
     )
     assert (again.classified, again.cases_opened) == (4, 0)
     with sessions() as s:
@@ -115,7 +121,7 @@ def test_triage_opens_cases_with_deadlines_owners_and_an_audit_trail(sessions):
 
 def test_sweep_marks_overdue_cases_once(sessions):
     seed_posts(sessions)
-    triage(sessions, KeywordPredictor(), "kw-1", load_directory(), lambda: NOW)
+    triage(sessions, KeywordPredictor(), "kw-1", default_rules(), lambda: NOW)
     with sessions.begin() as s:
         assert sweep_overdue(s, NOW) == 1  # the wage case: surfaced 50 h ago, 48 h allowed
     with sessions.begin() as s:
@@ -126,7 +132,7 @@ def test_sweep_marks_overdue_cases_once(sessions):
 
 def test_queue_orders_by_gravity_then_deadline_and_is_safe_to_print(sessions):
     seed_posts(sessions)
-    triage(sessions, KeywordPredictor(), "kw-1", load_directory(), lambda: NOW)
+    triage(sessions, KeywordPredictor(), "kw-1", default_rules(), lambda: NOW)
     with sessions() as s:
         items = daily_queue(s, date(2026, 11, 27), SHANGHAI, NOW)
     assert [i.severity for i in items] == ["重大", "一般", "一般"]
@@ -148,7 +154,7 @@ def test_queue_orders_by_gravity_then_deadline_and_is_safe_to_print(sessions):
 
 def test_queue_of_an_earlier_day_and_an_empty_day(sessions):
     seed_posts(sessions)
-    triage(sessions, KeywordPredictor(), "kw-1", load_directory(), lambda: NOW)
+    triage(sessions, KeywordPredictor(), "kw-1", default_rules(), lambda: NOW)
     with sessions() as s:
         assert daily_queue(s, date(2026, 11, 26), SHANGHAI, NOW) == []
         assert (

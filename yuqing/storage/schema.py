@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     CheckConstraint,
     DateTime,
@@ -19,6 +20,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -146,11 +148,65 @@ class Post(Base):
     reply_status: Mapped[str | None] = mapped_column(String(100))
     reply_text: Mapped[str | None] = mapped_column(Text)
     replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: the story this post belongs to; set by triage (near-duplicate grouping)
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id", ondelete="SET NULL"))
 
     source: Mapped[Source] = relationship(back_populates="posts")
     classifications: Mapped[list[Classification]] = relationship(back_populates="post")
 
-    __table_args__ = (Index("ix_posts_fetched_at", "fetched_at"),)
+    __table_args__ = (
+        Index("ix_posts_fetched_at", "fetched_at"),
+        Index("ix_posts_event", "event_id"),
+    )
+
+
+class Event(Base):
+    """One story: reposts, rewrites and follow-ups of the same matter across sources. Two events
+    found to be one are merged: the younger points at the older, which takes its posts."""
+
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: the title of its first post, for people
+    title: Mapped[str] = mapped_column(Text, default="")
+    first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("events.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class PostSignature(Base):
+    """A post's MinHash signature over character shingles, kept to compare later posts with."""
+
+    __tablename__ = "post_signatures"
+
+    post_id: Mapped[int] = mapped_column(
+        ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True
+    )
+    #: the signature's hash values, little-endian uint32
+    minhash: Mapped[bytes] = mapped_column(LargeBinary)
+    #: how many distinct shingles the text had (to estimate containment, not only Jaccard)
+    shingles: Mapped[int] = mapped_column(Integer)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SignatureBand(Base):
+    """LSH: one row per band of a post's signature. Posts sharing a band value are candidates
+    for the same story; kept in SQL so that the index survives restarts and is shared by every
+    process using the store."""
+
+    __tablename__ = "signature_bands"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    band: Mapped[int] = mapped_column(BigInteger)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        Index("ix_signature_bands_band", "band", "seen_at"),
+        Index("ix_signature_bands_seen", "seen_at"),
+    )
 
 
 class PostUpdate(Base):
@@ -193,12 +249,17 @@ class Classification(Base):
 
 
 class Case(Base):
-    """A post the government must answer, with its deadline (section 三) and owner (section 一)."""
+    """A matter the government must answer, with its deadline (section 三) and owner (section
+    一): an event's case, or a higher-level request (category five), which has no post."""
 
     __tablename__ = "cases"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), unique=True)
+    #: the post that opened it (None for a higher-level request)
+    post_id: Mapped[int | None] = mapped_column(
+        ForeignKey("posts.id", ondelete="CASCADE"), unique=True
+    )
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id", ondelete="SET NULL"))
     category: Mapped[str] = mapped_column(String(40))
     #: 特别重大 | 重大 | 较大 | 一般
     severity: Mapped[str] = mapped_column(String(20))
@@ -208,22 +269,52 @@ class Case(Base):
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     #: press_conference (24 h) | response (48 h)
     response_form: Mapped[str] = mapped_column(String(40))
-    #: open | responded | closed
+    #: open | responded | closed | merged
     status: Mapped[str] = mapped_column(String(20), default="open")
     responsible_party: Mapped[str] = mapped_column(String(300))
     coordinator: Mapped[str] = mapped_column(String(300), default="")
     #: who else must be told: e.g. public security and internet regulators for a rumour
     referral: Mapped[str] = mapped_column(String(300), default="")
     routing_reasons: Mapped[list[str]] = mapped_column(JSONText, default=list)
+    #: why this grade, in words
+    severity_reasons: Mapped[list[str]] = mapped_column(JSONText, default=list)
+    #: the first-responsible-party decision as ``yuqing route`` prints it
+    routing: Mapped[dict[str, Any]] = mapped_column(JSONText, default=dict)
     model_version: Mapped[str] = mapped_column(String(100))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: a case merged into another (its event was found to be the same story)
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="SET NULL"))
+    #: a higher-level request: who asked, and about what
+    requested_by: Mapped[str | None] = mapped_column(String(300))
+    about: Mapped[str | None] = mapped_column(Text)
 
-    post: Mapped[Post] = relationship()
+    post: Mapped[Post | None] = relationship()
+    event: Mapped[Event | None] = relationship()
     events: Mapped[list[CaseEvent]] = relationship(
         back_populates="case", order_by="CaseEvent.id", cascade="all, delete-orphan"
     )
 
-    __table_args__ = (Index("ix_cases_status_due", "status", "due_at"),)
+    __table_args__ = (
+        Index("ix_cases_status_due", "status", "due_at"),
+        Index("ix_cases_event", "event_id"),
+    )
+
+
+class Referral(Base):
+    """A rumour handed to the public security organ and the internet regulator (网信) of the
+    case's jurisdiction (section 二, last paragraph), with the evidence as captured."""
+
+    __tablename__ = "referrals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), unique=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: the bodies it goes to, by name
+    organs: Mapped[list[str]] = mapped_column(JSONText, default=list)
+    reasons: Mapped[list[str]] = mapped_column(JSONText, default=list)
+    #: per post: url, source, text as captured, published_at, fetched_at
+    evidence: Mapped[list[dict[str, Any]]] = mapped_column(JSONText, default=list)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class CaseEvent(Base):

@@ -1,7 +1,8 @@
 """Opening cases and keeping their audit trail.
 
-A post flagged with a key-response category (or as a rumour) opens one case; grouping reposts of
-the same event into one case comes later. Every change to a case is a :class:`CaseEvent`.
+A post flagged with a key-response category (or as a rumour) opens a case for its event, unless
+the event already has an active one, which the post then joins (``event_cases``). Every change to
+a case is a :class:`CaseEvent`.
 """
 
 from __future__ import annotations
@@ -16,13 +17,16 @@ from sqlalchemy.orm import Session
 
 from yuqing.storage.bulk import insert_many
 from yuqing.storage.schema import Case, CaseEvent, Post, Source
-from yuqing.triage.categories import CASE_CATEGORIES, EMERGENCY, RUMOUR
-from yuqing.triage.deadlines import deadline, surfaced_at
-from yuqing.triage.routing import Directory, Jurisdiction, route
-from yuqing.triage.severity import ORDINARY, assess
+from yuqing.triage.categories import CASE_CATEGORIES, EMERGENCY, RUMOUR, SUPERIOR_REQUEST
+from yuqing.triage.deadlines import RESPONSE, deadline, surfaced_at
+from yuqing.triage.heat import Heat
+from yuqing.triage.responsibility import Decision, Rules, SourcePlace
+from yuqing.triage.severity import grade
 
-OPEN, RESPONDED, CLOSED = "open", "responded", "closed"
-STATUSES = (OPEN, RESPONDED, CLOSED)
+OPEN, RESPONDED, CLOSED, MERGED = "open", "responded", "closed", "merged"
+STATUSES = (OPEN, RESPONDED, CLOSED, MERGED)
+#: a case still being worked on: new posts of its event join it
+ACTIVE = (OPEN, RESPONDED)
 
 
 def choose_category(flags: Sequence[str], scores: Mapping[str, float]) -> str | None:
@@ -57,6 +61,12 @@ class CaseInput:
     region_name: str
     level: str
     department: str
+    region_code: str = ""
+    event_id: int | None = None
+
+    @property
+    def place(self) -> SourcePlace:
+        return SourcePlace(self.region_code, self.region_name, self.level, self.department)
 
 
 def case_inputs(session: Session, post_ids: Sequence[int]) -> list[CaseInput]:
@@ -70,6 +80,8 @@ def case_inputs(session: Session, post_ids: Sequence[int]) -> list[CaseInput]:
             Source.region_name,
             Source.level,
             Source.department,
+            Source.region_code,
+            Post.event_id,
         )
         .join(Source, Post.source_id == Source.id)
         .where(Post.id.in_(post_ids))
@@ -82,42 +94,47 @@ def plan_case(
     flags: Sequence[str],
     scores: Mapping[str, float],
     model_version: str,
-    directory: Directory,
+    rules: Rules,
     now: datetime,
+    heat: Heat | None = None,
 ) -> dict[str, Any] | None:
     """The case a post's flags call for, as column values; None when they call for none.
-    Pure: the notice's rules applied to one post, no database."""
+    Pure: the notice's rules applied to one post (and its event's heat), no database."""
     category = choose_category(flags, scores)
     if category is None:
         return None
     text = f"{post.title}\n{post.text}"
-    assessment = assess(text) if category == EMERGENCY else None
-    severity = assessment.grade if assessment else ORDINARY
+    heat = heat or Heat(posts=1, sources=1, platforms=1)
+    assessment = grade(text, category, sources=heat.sources, posts_24h=heat.last_24h)
     start = surfaced_at(post.published_at, post.fetched_at)
-    due = deadline(category, severity, start)
-    routing = route(
-        text,
-        category,
-        severity,
-        Jurisdiction(post.region_name, post.level, post.department),
-        directory,
-        rumour=RUMOUR in flags,
-    )
+    due = deadline(category, assessment.grade, start)
+    decision = rules.decide(text, category, assessment.grade, post.place)
     return {
         "post_id": post.post_id,
+        "event_id": post.event_id,
         "category": category,
-        "severity": severity,
+        "severity": assessment.grade,
+        "severity_reasons": list(assessment.reasons),
         "opened_at": now,
         "surfaced_at": start,
         "due_at": due.due_at,
         "response_form": due.form,
         "status": OPEN,
-        "responsible_party": routing.responsible_party,
-        "coordinator": routing.coordinator,
-        "referral": routing.referral,
-        "routing_reasons": [*(assessment.reasons if assessment else ()), *routing.reasons],
+        **routing_columns(decision),
+        "referral": "",
         "model_version": model_version,
         "updated_at": now,
+    }
+
+
+def routing_columns(decision: Decision) -> dict[str, Any]:
+    """A decision as the case columns that hold it: the JSON in full, and the short forms the
+    queue's table shows."""
+    return {
+        "responsible_party": decision.first_responsible[:300],
+        "coordinator": "、".join(decision.coordinators)[:300],
+        "routing_reasons": list(decision.reasons),
+        "routing": decision.as_dict(),
     }
 
 
@@ -178,3 +195,61 @@ def sweep_overdue(session: Session, now: datetime) -> int:
             due_at=case.due_at.isoformat(),
         )
     return len(cases)
+
+
+class RequestError(ValueError):
+    """A higher-level request that cannot open a case; the message names the field."""
+
+
+def open_request(
+    session: Session,
+    requested_by: str,
+    about: str,
+    due_at: datetime,
+    rules: Rules,
+    place: SourcePlace,
+    now: datetime,
+    actor: str,
+) -> Case:
+    """Open a case for a higher-level government's request to respond (section 二, category
+    five), with the instructed deadline, routed like any other case."""
+    requested_by, about = requested_by.strip(), about.strip()
+    if not requested_by:
+        raise RequestError("--requested-by is empty: name the body that asked for the response")
+    if not about:
+        raise RequestError("--about is empty: say what the response is about")
+    if due_at <= now:
+        raise RequestError(f"the due time {due_at.isoformat()} is already past")
+    assessment = grade(about, SUPERIOR_REQUEST)
+    decision = rules.decide(about, SUPERIOR_REQUEST, assessment.grade, place)
+    case = Case(
+        post_id=None,
+        event_id=None,
+        category=SUPERIOR_REQUEST,
+        severity=assessment.grade,
+        severity_reasons=list(assessment.reasons),
+        opened_at=now,
+        surfaced_at=now,
+        due_at=due_at,
+        response_form=RESPONSE,
+        status=OPEN,
+        referral="",
+        model_version="",
+        updated_at=now,
+        requested_by=requested_by[:300],
+        about=about,
+        **routing_columns(decision),
+    )
+    session.add(case)
+    add_event(
+        session,
+        case,
+        actor,
+        "opened",
+        now,
+        requested_by=requested_by,
+        due_at=due_at.isoformat(),
+        rule=decision.rule,
+    )
+    session.flush()
+    return case

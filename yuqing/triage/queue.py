@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select
@@ -17,10 +18,14 @@ from sqlalchemy.orm import Session, joinedload
 
 from yuqing.display import fit, terminal_safe
 from yuqing.storage.schema import Case, Classification, Post
-from yuqing.triage.cases import OPEN
+from yuqing.triage.cases import MERGED, OPEN
 from yuqing.triage.categories import CATEGORIES
 from yuqing.triage.deadlines import FORM_NAMES, format_time_left, time_left
+from yuqing.triage.heat import Heat, event_heat
 from yuqing.triage.severity import GRADES
+
+#: URLs listed per event in the queue; the event's post count is in its heat
+MAX_URLS = 200
 
 
 @dataclass(frozen=True)
@@ -44,6 +49,14 @@ class QueueItem:
     #: why the post was flagged: for each label raised, the cues matched and the terms that
     #: weighed most, as the model that opened the case gave them
     flags: dict[str, list[str]] = field(default_factory=dict)
+    event_id: int | None = None
+    heat: Heat = field(default_factory=Heat)
+    #: the URLs of the event's posts, the first first
+    urls: tuple[str, ...] = ()
+    severity_reasons: tuple[str, ...] = ()
+    #: the first-responsible-party decision (see ``yuqing route``)
+    routing: dict[str, Any] = field(default_factory=dict)
+    requested_by: str | None = None
 
     @property
     def overdue(self) -> bool:
@@ -60,10 +73,13 @@ def daily_queue(session: Session, day: date, tz: ZoneInfo, now: datetime) -> lis
     cases = session.scalars(
         select(Case)
         .options(joinedload(Case.post).joinedload(Post.source))
-        .where(Case.opened_at < end)
+        .where(Case.opened_at < end, Case.status != MERGED)
         .where(or_(Case.opened_at >= start, Case.status == OPEN))
     ).all()
     flags = _flags(session, cases)
+    events = sorted({c.event_id for c in cases if c.event_id is not None})
+    heat = event_heat(session, events, now)
+    urls = event_urls(session, events)
     items = [
         QueueItem(
             case_id=c.id,
@@ -74,24 +90,60 @@ def daily_queue(session: Session, day: date, tz: ZoneInfo, now: datetime) -> lis
             surfaced_at=c.surfaced_at,
             due_at=c.due_at,
             seconds_left=int(time_left(c.due_at, now).total_seconds()),
-            source=c.post.source.name,
-            title=c.post.title or c.post.text[:60],
-            url=c.post.canonical_url,
+            source=c.post.source.name if c.post else f"上级交办：{c.requested_by or ''}",
+            title=(c.post.title or c.post.text[:60]) if c.post else (c.about or "")[:60],
+            url=c.post.canonical_url if c.post else "",
             responsible_party=c.responsible_party,
             coordinator=c.coordinator,
             referral=c.referral,
-            reasons=tuple(c.routing_reasons),
+            reasons=(*c.severity_reasons, *c.routing_reasons),
             flags=flags.get(c.id, {}),
+            event_id=c.event_id,
+            heat=heat.get(c.event_id, Heat()) if c.event_id is not None else Heat(),
+            urls=urls.get(c.event_id, ()) if c.event_id is not None else (),
+            severity_reasons=tuple(c.severity_reasons),
+            routing=dict(c.routing),
+            requested_by=c.requested_by,
         )
         for c in cases
     ]
-    items.sort(key=lambda i: (i.status != OPEN, GRADES.index(i.severity), i.due_at, i.case_id))
+    # Open before answered; gravest first; within a grade the overdue ones, then the hotter
+    # event, then the nearer deadline.
+    items.sort(
+        key=lambda i: (
+            i.status != OPEN,
+            GRADES.index(i.severity),
+            not i.overdue,
+            -i.heat.score,
+            i.due_at,
+            i.case_id,
+        )
+    )
     return items
+
+
+def event_urls(
+    session: Session, event_ids: Sequence[int], limit: int = MAX_URLS
+) -> dict[int, tuple[str, ...]]:
+    """The URLs of each event's posts, in the order they were stored, at most ``limit`` each."""
+    out: dict[int, list[str]] = {}
+    for start in range(0, len(event_ids), 900):
+        rows = session.execute(
+            select(Post.event_id, Post.canonical_url)
+            .where(Post.event_id.in_(event_ids[start : start + 900]))
+            .order_by(Post.id)
+        )
+        for event, url in rows:
+            urls = out.setdefault(event, [])
+            if len(urls) < limit:
+                urls.append(url)
+    return {event: tuple(urls) for event, urls in out.items()}
 
 
 def _flags(session: Session, cases: Sequence[Case]) -> dict[int, dict[str, list[str]]]:
     """The flagged labels and their reasons behind each case, from the classifications of the
     model version that opened it."""
+    cases = [c for c in cases if c.post_id is not None]
     by_post = {(c.post_id, c.model_version): c.id for c in cases}
     out: dict[int, dict[str, list[str]]] = {}
     for start in range(0, len(cases), 500):
@@ -135,6 +187,15 @@ def as_json(items: list[QueueItem], tz: ZoneInfo) -> list[dict[str, object]]:
             "referral": i.referral,
             "reasons": list(i.reasons),
             "flags": i.flags,
+            "requested_by": i.requested_by,
+            "routing": i.routing,
+            "event": {
+                "id": i.event_id,
+                "heat": i.heat.as_dict(),
+                "severity": i.severity,
+                "severity_reasons": list(i.severity_reasons),
+                "urls": list(i.urls),
+            },
         }
         for i in items
     ]
@@ -187,6 +248,14 @@ def format_table(items: list[QueueItem], day: date, tz: ZoneInfo) -> str:
             )
             if why:
                 lines.append(f"{indent}↳ 依据：{why}")
+        if i.heat.posts > 1:
+            h = i.heat
+            lines.append(
+                f"{indent}↳ 热度：{h.posts} 帖，{h.sources} 个来源，{h.platforms} 个平台；"
+                f"近1/6/24小时新增 {h.last_1h}/{h.last_6h}/{h.last_24h}"
+            )
+        if i.severity_reasons:
+            lines.append(f"{indent}↳ 定级：{terminal_safe('；'.join(i.severity_reasons[:3]))}")
         if i.referral:
             lines.append(f"{indent}↳ 同时移交：{terminal_safe(i.referral)}")
     return "\n".join(lines)

@@ -23,8 +23,10 @@ from yuqing.storage.bulk import insert_many
 from yuqing.storage.db import transaction
 from yuqing.storage.posts import untriaged
 from yuqing.storage.schema import Classification, Post
-from yuqing.triage.cases import case_inputs, open_cases, plan_case
-from yuqing.triage.routing import Directory
+from yuqing.triage.deadlines import surfaced_at
+from yuqing.triage.event_cases import update_cases
+from yuqing.triage.events import PostToGroup, group_posts
+from yuqing.triage.responsibility import Rules
 
 BATCH_SIZE = 500
 
@@ -49,6 +51,34 @@ class TriageReport:
     classified: int = 0
     flagged: int = 0
     cases_opened: int = 0
+    events_created: int = 0
+    #: flagged posts that joined their event's case instead of opening one
+    cases_joined: int = 0
+    cases_merged: int = 0
+    cases_regraded: int = 0
+    referrals: int = 0
+
+    def add(self, other: TriageReport) -> None:
+        """Fold a later run's counts into this one."""
+        for name in (
+            "classified",
+            "flagged",
+            "cases_opened",
+            "events_created",
+            "cases_joined",
+            "cases_merged",
+            "cases_regraded",
+            "referrals",
+        ):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    def summary(self) -> str:
+        return (
+            f"{self.flagged} flagged, {self.cases_opened} cases opened, "
+            f"{self.cases_joined} posts joined open cases, {self.cases_merged} cases merged, "
+            f"{self.cases_regraded} regraded, {self.referrals} referred; "
+            f"{self.events_created} new events"
+        )
 
 
 def count_pending(
@@ -70,7 +100,7 @@ class TriageRun:
         sessions: sessionmaker[Session],
         classifier: Predictor,
         model_version: str,
-        directory: Directory,
+        rules: Rules,
         now: Callable[[], datetime],
         since: datetime | None = None,
         batch_size: int = BATCH_SIZE,
@@ -79,7 +109,7 @@ class TriageRun:
     ) -> None:
         self.sessions = sessions
         self.classifier = classifier
-        self.directory = directory
+        self.rules = rules
         self.now = now
         self.since = since
         self.batch_size = batch_size
@@ -98,7 +128,14 @@ class TriageRun:
             query = untriaged(version, self.since, after_id=self._last_id).limit(self.batch_size)
             with self.sessions() as session:
                 batch = session.execute(
-                    query.with_only_columns(Post.id, Post.title, Post.text)
+                    query.with_only_columns(
+                        Post.id,
+                        Post.title,
+                        Post.text,
+                        Post.published_at,
+                        Post.fetched_at,
+                        Post.event_id,
+                    )
                 ).all()
             if not batch or (full_batches_only and len(batch) < self.batch_size):
                 return False
@@ -127,7 +164,7 @@ class TriageRun:
                     batch,
                     predictions,
                     self.report.model_version,
-                    self.directory,
+                    self.rules,
                     self.now(),
                     self.report,
                 )
@@ -144,7 +181,7 @@ def triage(
     sessions: sessionmaker[Session],
     classifier: Predictor,
     model_version: str,
-    directory: Directory,
+    rules: Rules,
     now: Callable[[], datetime],
     since: datetime | None = None,
     batch_size: int = BATCH_SIZE,
@@ -152,9 +189,7 @@ def triage(
     depth: int = 2,
 ) -> TriageReport:
     """Classify every post not yet classified by ``model_version`` and open its case."""
-    run = TriageRun(
-        sessions, classifier, model_version, directory, now, since, batch_size, pool, depth
-    )
+    run = TriageRun(sessions, classifier, model_version, rules, now, since, batch_size, pool, depth)
     return run.finish()
 
 
@@ -163,7 +198,7 @@ def _store(
     batch: Sequence[Any],
     predictions: Sequence[Predicted],
     model_version: str,
-    directory: Directory,
+    rules: Rules,
     now: datetime,
     report: TriageReport,
 ) -> None:
@@ -188,17 +223,24 @@ def _store(
     if rows:
         insert_many(session.connection(), Classification.__table__, rows)
     report.flagged += len(flagged)
-    planned = []
-    for post in case_inputs(session, list(flagged)):
-        prediction = flagged[post.post_id]
-        case = plan_case(post, prediction.labels, prediction.scores, model_version, directory, now)
-        if case is not None:
-            detail = {
-                "labels": list(prediction.labels),
-                "scores": {k: round(v, 4) for k, v in prediction.scores.items()},
-                "model_version": model_version,
-                "due_at": case["due_at"].isoformat(),
-                "response_form": case["response_form"],
-            }
-            planned.append((case, detail))
-    report.cases_opened += open_cases(session, planned, now)
+    grouping = group_posts(
+        session,
+        [
+            PostToGroup(
+                row.id,
+                row.title,
+                row.text,
+                surfaced_at(row.published_at, row.fetched_at),
+                row.event_id,
+            )
+            for row in batch
+        ],
+        now,
+    )
+    report.events_created += len(grouping.created)
+    changes = update_cases(session, grouping, flagged, model_version, rules, now)
+    report.cases_opened += changes.opened
+    report.cases_joined += changes.joined
+    report.cases_merged += changes.merged
+    report.cases_regraded += changes.regraded
+    report.referrals += changes.referred
