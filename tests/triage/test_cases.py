@@ -143,6 +143,7 @@ def test_queue_orders_by_gravity_then_deadline_and_is_safe_to_print(sessions):
     assert "超期 2小时0分" in table
     assert "新闻发布会 11-28 10:00 剩余 22小时0分" in table
     assert "阜平县应急管理局" in table
+    assert "↳ 组织协调：阜平县人民政府办公室、中共阜平县委宣传部" in table
     data = json.loads(json.dumps(as_json(items, SHANGHAI), ensure_ascii=False))
     assert data[0]["due_at"] == "2026-11-28T10:00:00+08:00"
     assert any("12名矿工遇难" in reason for reason in data[0]["reasons"])

@@ -24,10 +24,6 @@ LANDSLIDE = (
     "11月26日凌晨，青石镇发生山体滑坡，已造成{dead}人死亡。县应急管理局已启动应急响应，"
     "消防、武警等救援力量正在现场搜救，附近道路已封闭，请过往车辆绕行，救援工作仍在进行中。"
 )
-FLOOD = (
-    "连日暴雨导致城南片区严重内涝，多个小区地下车库被淹，已造成{dead}人死亡，排水部门正在"
-    "全力抽排积水，城南大道等多条道路交通中断，市民出行请注意安全并关注官方发布的信息。"
-)
 
 
 @dataclass
@@ -91,7 +87,8 @@ def test_reposts_from_several_sources_make_one_case_with_the_events_heat(session
     with sessions() as s:
         assert s.scalar(select(func.count(Case.id))) == 1
         case = s.scalar(select(Case))
-        assert [e.action for e in case.events] == ["opened", "post_joined", "post_joined"]
+        assert [e.action for e in case.events] == ["opened", "posts_joined"]
+        assert case.events[1].detail["count"] == 2
         items = daily_queue(s, date(2026, 11, 27), SHANGHAI, later)
     (item,) = as_json(items, SHANGHAI)
     assert item["event"]["heat"]["posts"] == 3
@@ -127,7 +124,7 @@ def test_a_case_graded_larger_becomes_major_and_gets_a_press_conference_from_the
         # 24 hours from the upgrade, earlier than the 48 hours from surfacing it had
         assert case.due_at == upgrade_at + timedelta(hours=24)
         actions = [e.action for e in case.events]
-        assert actions == ["opened", "post_joined", "regraded", "deadline_changed"]
+        assert actions == ["opened", "posts_joined", "regraded", "deadline_changed"]
         regraded = case.events[2].detail
         assert (regraded["from"], regraded["to"]) == ("较大", "重大")
         assert any("12人" in r for r in regraded["reasons"])
@@ -161,29 +158,27 @@ def test_an_upgrade_keeps_an_earlier_deadline(sessions):
         assert case.due_at == surfaced + timedelta(hours=48)
 
 
+PART1 = "11月26日凌晨，青石镇发生山体滑坡，多间民房被掩埋，县应急管理局已启动应急响应。"
+PART2 = "消防、武警、民兵等救援力量三百余人正在现场搜救，附近道路已封闭，请过往车辆绕行。"
+PART3 = "截至27日上午，滑坡已造成12人死亡，县政府已在镇中学设立临时安置点，转移群众两百余人。"
+
+
 def test_two_events_found_to_be_one_merge_their_cases_keeping_both_histories(sessions):
     a, b, _ = sources(sessions)
-    post(
-        sessions,
-        a,
-        "http://127.0.0.1/1",
-        "滑坡",
-        LANDSLIDE.format(dead=3),
-        NOW - timedelta(hours=1),
-        NOW,
-    )
+    first = PART1 + "目前已造成3人死亡。" + PART2
+    post(sessions, a, "http://127.0.0.1/1", "滑坡", first, NOW - timedelta(hours=1), NOW)
     run(sessions, NOW)
     later = NOW + timedelta(hours=1)
-    post(sessions, b, "http://localhost/2", "内涝", FLOOD.format(dead=12), NOW, later)
+    post(sessions, b, "http://localhost/2", "安置", PART2 + PART3, NOW, later)
     run(sessions, later)
     with sessions() as s:
         older, younger = s.scalars(select(Case).order_by(Case.id)).all()
+        assert older.event_id != younger.event_id
         assert younger.severity == "重大" and older.severity == "较大"
         younger_due = younger.due_at
-    # A roundup carrying both reports in full shows they are one story for the team.
+    # The full report shows the two were one story.
     merge_at = later + timedelta(hours=1)
-    roundup = LANDSLIDE.format(dead=3) + FLOOD.format(dead=12)
-    post(sessions, a, "http://127.0.0.1/9", "今日灾情汇总", roundup, None, merge_at)
+    post(sessions, a, "http://127.0.0.1/9", "滑坡", PART1 + PART2 + PART3, None, merge_at)
     report = run(sessions, merge_at)
     assert report.cases_merged == 1
     with sessions() as s:

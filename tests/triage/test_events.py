@@ -106,23 +106,48 @@ def test_a_post_quoting_a_stored_posts_url_joins_its_event(sessions):
     assert "链接" in result.why[quoting[0]]
 
 
+# three parts of one report: two partial reports share only the middle one
+PART1 = "11月26日凌晨，临江县青石镇发生山体滑坡，多间民房被掩埋，县应急管理局已启动应急响应。"
+PART2 = "消防、武警、民兵等救援力量三百余人正在现场搜救，附近道路已封闭，请过往车辆绕行。"
+PART3 = "县政府已在镇中学设立临时安置点，转移受威胁群众两百余人，并组织专家排查次生灾害隐患。"
+
+
 def test_a_post_matching_two_events_merges_them_into_the_older(sessions):
     with sessions.begin() as s:
         a = _source(s, "临江发布", "http://127.0.0.1/a.rss")
-    one = store(sessions, a, [("http://127.0.0.1/a/1", "滑坡", STORY, None)])
-    two = store(sessions, a, [("http://127.0.0.1/a/2", "通知", OTHER, None)])
+    one = store(sessions, a, [("http://127.0.0.1/a/1", "滑坡", PART1 + PART2, None)])
+    two = store(sessions, a, [("http://127.0.0.1/a/2", "安置", PART2 + PART3, None)])
     e1 = group(sessions, one).event_of[one[0]]
     e2 = group(sessions, two).event_of[two[0]]
-    assert e1 != e2
-    # a digest quoting both stories in full is near both
-    both = store(sessions, a, [("http://127.0.0.1/a/3", "今日要闻", STORY + OTHER, None)])
-    result = group(sessions, both)
+    assert e1 != e2  # a third in common is not enough
+    # the full report is near both: they were one story
+    full = store(sessions, a, [("http://127.0.0.1/a/3", "滑坡", PART1 + PART2 + PART3, None)])
+    result = group(sessions, full)
     assert result.merges == [(e2, e1)]
-    assert result.event_of[both[0]] == e1
+    assert result.event_of[full[0]] == e1
     with sessions() as s:
         assert s.get(Event, e2).merged_into_id == e1
-        owners = s.scalars(select(Post.event_id).where(Post.id.in_(one + two + both))).all()
+        owners = s.scalars(select(Post.event_id).where(Post.id.in_(one + two + full))).all()
     assert set(owners) == {e1}
+
+
+def test_events_merge_within_one_batch_too(sessions):
+    with sessions.begin() as s:
+        a = _source(s, "临江发布", "http://127.0.0.1/a.rss")
+    ids = store(
+        sessions,
+        a,
+        [
+            ("http://127.0.0.1/a/1", "滑坡", PART1 + PART2, None),
+            ("http://127.0.0.1/a/2", "安置", PART2 + PART3, None),
+            ("http://127.0.0.1/a/3", "滑坡", PART1 + PART2 + PART3, None),
+        ],
+    )
+    result = group(sessions, ids)
+    assert len(result.created) == 1
+    assert len({result.event_of[i] for i in ids}) == 1
+    with sessions() as s:
+        assert s.scalar(select(func.count(Event.id))) == 1
 
 
 def test_posts_older_than_the_window_are_not_compared(sessions):

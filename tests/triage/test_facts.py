@@ -152,6 +152,9 @@ def test_schools_and_hospitals_in_the_incident():
     assert [m.kind for m in facts.vulnerable] == ["school"]
     ward = extract_facts("县医院住院部发生火灾，造成2人死亡，伤者转至市医院救治")
     assert [m.kind for m in ward.vulnerable] == ["hospital"]
+    # a school used as a shelter is not a school the disaster hit
+    shelter = extract_facts("滑坡已造成12人死亡，县政府已在镇中学设立临时安置点")
+    assert shelter.vulnerable == ()
     assert facts.vulnerable[0].phrase == "某小学教学楼坍塌"
     assert facts.vulnerable[0].label == "学校"
     care = extract_facts("某养老院发生火灾")

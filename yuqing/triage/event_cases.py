@@ -16,14 +16,14 @@ Called by triage for each stored batch, after its posts were grouped into events
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from yuqing.storage.schema import Case, Post
+from yuqing.storage.schema import Case
 from yuqing.triage.cases import (
     ACTIVE,
     MERGED,
@@ -47,7 +47,7 @@ from yuqing.triage.referral import check_post, refer
 from yuqing.triage.responsibility import Rules
 from yuqing.triage.severity import EXTRA_MAJOR, GRADES, grade, gravest
 
-#: the posts of an event read to grade it: the latest first, each cut to a length
+#: the new posts of an event read to grade it again: the latest, each cut to a length
 GRADE_POSTS, GRADE_CHARS = 40, 2000
 
 
@@ -66,9 +66,22 @@ class CaseChanges:
 
 
 def active_case(session: Session, event_id: int) -> Case | None:
-    return session.scalars(
-        select(Case).where(Case.event_id == event_id, Case.status.in_(ACTIVE)).order_by(Case.id)
-    ).first()
+    return active_cases(session, [event_id]).get(event_id)
+
+
+def active_cases(session: Session, event_ids: Sequence[int]) -> dict[int, Case]:
+    """The active case of each event that has one (the oldest, should there be two)."""
+    found: dict[int, Case] = {}
+    ids = sorted(set(event_ids))
+    for start in range(0, len(ids), 900):
+        for case in session.scalars(
+            select(Case)
+            .where(Case.event_id.in_(ids[start : start + 900]), Case.status.in_(ACTIVE))
+            .order_by(Case.id.desc())
+        ):
+            assert case.event_id is not None
+            found[case.event_id] = case
+    return found
 
 
 def update_cases(
@@ -82,19 +95,23 @@ def update_cases(
     changes = CaseChanges()
     for absorbed, survivor in grouping.merges:
         changes.merged += merge_event_cases(session, absorbed, survivor, now)
-    heat = event_heat(session, sorted(grouping.touched), now)
     planned: list[tuple[dict[str, Any], dict[str, Any]]] = []
     opening: set[int] = set()
     later: list[tuple[int, Predicted, int]] = []
+    joins: dict[int, _Joins] = {}
     inputs = sorted(case_inputs(session, list(flagged)), key=lambda p: p.post_id)
+    active = active_cases(session, list(grouping.touched | set(grouping.event_of.values())))
+    # Heat matters where a case is, or may open: most posts of a busy run need none.
+    flagged_events = {e for p in inputs if (e := grouping.event_of.get(p.post_id, p.event_id))}
+    heat = event_heat(session, sorted(flagged_events | (grouping.touched & set(active))), now)
     for post in inputs:
         prediction = flagged[post.post_id]
         event = grouping.event_of.get(post.post_id, post.event_id)
-        case = active_case(session, event) if event is not None else None
+        case = active.get(event) if event is not None else None
         if case is not None:
             # A post re-triaged by a new model is not new to its event's case.
             if post.post_id not in grouping.known:
-                changes.joined += _join(session, case, post.post_id, prediction, now)
+                changes.joined += _join(joins, case, post.post_id, prediction)
             continue
         if event in opening:
             later.append((post.post_id, prediction, event))  # joins the case opened below
@@ -115,12 +132,16 @@ def update_cases(
         planned.append((plan, _opened_detail(plan, prediction, model_version, grouping)))
     changes.opened = open_cases(session, planned, now)
     session.flush()
+    if opening:
+        active.update(active_cases(session, list(opening)))
     for post_id, prediction, event in later:
-        if (case := active_case(session, event)) is not None:
-            changes.joined += _join(session, case, post_id, prediction, now)
+        if (case := active.get(event)) is not None:
+            changes.joined += _join(joins, case, post_id, prediction)
+    _record(session, joins, now)
     for event in sorted(grouping.touched):
-        case = active_case(session, event)
-        if case is not None and regrade(session, case, heat.get(event, Heat()), rules, now):
+        case = active.get(event)
+        texts = grouping.texts.get(event, [])
+        if case is not None and regrade(session, case, texts, heat.get(event, Heat()), rules, now):
             changes.regraded += 1
     changes.referred = _refer(session, inputs, flagged, rules, now)
     return changes
@@ -176,26 +197,53 @@ def _opened_detail(
     return detail
 
 
-def _join(session: Session, case: Case, post_id: int, prediction: Predicted, now: datetime) -> int:
-    """A flagged post joins its event's active case. A flag the case does not have yet may
-    change its category (a sudden incident outranks the others); the grade and deadline follow
-    in ``regrade``."""
+def _join(joins: dict[int, _Joins], case: Case, post_id: int, prediction: Predicted) -> int:
+    """A flagged post joins its event's active case; recorded per case and batch (``_record``)."""
+    entry = joins.setdefault(case.id, _Joins(case))
+    entry.posts.append(post_id)
+    entry.labels.update(prediction.labels)
     category = choose_category([case.category, *prediction.labels], prediction.scores)
-    detail: dict[str, Any] = {"post_id": post_id, "labels": list(prediction.labels)}
-    if category is not None and category != case.category and category == EMERGENCY:
-        detail["category"] = {"from": case.category, "to": category}
+    if category == EMERGENCY and case.category != EMERGENCY:
+        entry.category = (case.category, category)
         case.category = category
-    case.updated_at = now
-    add_event(session, case, "triage", "post_joined", now, **detail)
     return 1
 
 
-def regrade(session: Session, case: Case, heat: Heat, rules: Rules, now: datetime) -> bool:
-    """Grade ``case`` again from its event's posts and heat; returns whether anything changed."""
+@dataclass
+class _Joins:
+    case: Case
+    posts: list[int] = field(default_factory=list)
+    labels: set[str] = field(default_factory=set)
+    category: tuple[str, str] | None = None
+
+
+def _record(session: Session, joins: dict[int, _Joins], now: datetime) -> None:
+    """One ``posts_joined`` audit event per case and batch, not one per post: a story reposted
+    ten thousand times must not bury the case's history. A flag the case did not have may have
+    changed its category (a sudden incident outranks the others); the grade and deadline
+    follow in ``regrade``."""
+    for entry in joins.values():
+        detail: dict[str, Any] = {
+            "post_ids": entry.posts,
+            "count": len(entry.posts),
+            "labels": sorted(entry.labels),
+        }
+        if entry.category is not None:
+            detail["category"] = {"from": entry.category[0], "to": entry.category[1]}
+        entry.case.updated_at = now
+        add_event(session, entry.case, "triage", "posts_joined", now, **detail)
+
+
+def regrade(
+    session: Session, case: Case, texts: Sequence[str], heat: Heat, rules: Rules, now: datetime
+) -> bool:
+    """Grade ``case`` again from the posts its event just gained (``texts``) and its heat;
+    returns whether anything changed. The posts it had are not read again: the grade they gave
+    stands, since a grade only moves up by itself."""
     if case.event_id is None:
         return False
     assessment = grade(
-        _event_text(session, case.event_id),
+        "\n".join(text[:GRADE_CHARS] for text in texts[-GRADE_POSTS:]),
         case.category,
         sources=heat.sources,
         posts_24h=heat.last_24h,
@@ -264,16 +312,6 @@ def _reroute(session: Session, case: Case, rules: Rules, now: datetime) -> None:
         )
         for key, value in columns.items():
             setattr(case, key, value)
-
-
-def _event_text(session: Session, event_id: int) -> str:
-    rows = session.execute(
-        select(Post.title, Post.text)
-        .where(Post.event_id == event_id)
-        .order_by(Post.id.desc())
-        .limit(GRADE_POSTS)
-    )
-    return "\n".join(f"{title}\n{text[:GRADE_CHARS]}" for title, text in rows)
 
 
 def merge_event_cases(session: Session, absorbed: int, survivor: int, now: datetime) -> int:

@@ -11,22 +11,31 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from yuqing.crawlers.urls import canonicalize_url
 from yuqing.storage.bulk import insert_many
 from yuqing.storage.schema import Event, Post, PostSignature, SignatureBand
-from yuqing.triage.neardup import Signature, band_keys, likeness, signature
+from yuqing.triage.neardup import Signature, likenesses, signature
 
 #: how far back a new post is compared with stored ones
 WINDOW = timedelta(days=14)
 #: at most this many stored posts are compared with one new post, those sharing most bands first
-MAX_CANDIDATES = 50
+#: (the most alike: enough to find its story, and two stories it would merge)
+MAX_CANDIDATES = 16
+#: posts indexed under one band value: past this, a band is held by many posts of one story
+#: (a viral repost) and more of them would only slow every lookup, so later posts are not
+#: added under it; they still find the story through the posts already there
+BAND_CAP = 8
+#: a post this alike to one already indexed (a repost) is not indexed itself: its twin stands
+#: for it in every later comparison, and a viral story does not fill the index
+REPRESENTED = 0.8
 #: values per SQL ``IN (…)`` list: well under SQLite's and PostgreSQL's parameter limits
 CHUNK = 900
 
@@ -53,6 +62,8 @@ class Grouping:
     created: set[int] = field(default_factory=set)
     #: events that gained posts (created ones included)
     touched: set[int] = field(default_factory=set)
+    #: event → the title and text of each post it gained in this batch
+    texts: dict[int, list[str]] = field(default_factory=dict)
     #: (absorbed event, surviving event), in the order they happened
     merges: list[tuple[int, int]] = field(default_factory=list)
     #: post id → why it joined its event, in words (absent for a post that started one)
@@ -61,56 +72,108 @@ class Grouping:
     known: set[int] = field(default_factory=set)
 
 
-def group_posts(session: Session, posts: Sequence[PostToGroup], now: datetime) -> Grouping:
+def group_posts(
+    session: Session,
+    posts: Sequence[PostToGroup],
+    now: datetime,
+    signatures: Mapping[int, Signature | None] | None = None,
+) -> Grouping:
     """Give every post in ``posts`` an event, creating and merging events as needed, and index
-    their signatures for later posts. Posts are taken in id order."""
+    their signatures for later posts. Posts are taken in id order. ``signatures`` (post id →
+    signature of ``title\ntext``) may be computed beforehand, e.g. in a worker process."""
     result = Grouping()
     stored = _Stored(session, now - WINDOW)
     for post in posts:
         if post.event_id is not None:
-            result.event_of[post.id] = stored.resolve(post.event_id)
+            result.event_of[post.id] = post.event_id
             result.known.add(post.id)
     posts = sorted((p for p in posts if p.event_id is None), key=lambda p: p.id)
-    if not posts:
-        return result
-    signatures = {p.id: signature(f"{p.title}\n{p.text}") for p in posts}
-    stored.load_candidates([s for s in signatures.values() if s is not None])
+    if signatures is None:
+        signatures = post_signatures([(p.id, p.title, p.text) for p in posts])
+    batch = _Batch()
+    stored.load_candidates([s for p in posts if (s := signatures.get(p.id)) is not None])
+    # Which stored posts each new post is compared with, and their signatures in one go.
+    best = {p.id: stored.candidates(sig.bands) for p in posts if (sig := signatures.get(p.id))}
+    stored.preload({c for found in best.values() for c in found})
     links = _linked_posts(session, posts)
-    # This batch's own posts, indexed as they are placed, so reposts within a batch group too.
-    batch_bands: dict[int, list[int]] = defaultdict(list)
+    stored.load_roots(
+        [e for e in result.event_of.values()] + [e for ls in links.values() for _, e in ls if e]
+    )
     for post in posts:
-        sig = signatures[post.id]
+        sig = signatures.get(post.id)
         matched: dict[int, str] = {}
         for other_id, other_event in links.get(post.id, ()):
-            event = stored.resolve(other_event) if other_event else result.event_of.get(other_id)
+            event = other_event if other_event else result.event_of.get(other_id)
             if event:
-                matched.setdefault(event, f"引用了第 {other_id} 号帖子的链接")
+                matched.setdefault(stored.resolve(event), f"引用了第 {other_id} 号帖子的链接")
         if sig is not None:
-            keys = band_keys(sig)
-            for other_id, other_sig, other_event in stored.similar(sig, keys):
-                like = likeness(sig, other_sig)
-                if like.same_story and other_event is not None:
-                    event = stored.resolve(other_event)
+            keys = sig.bands
+            found = stored.rows(best[post.id])
+            mine = [(p, signatures[p], None) for p in _batch_candidates(batch.bands, keys)]
+            pairs = [*found, *mine]
+            for (other_id, _, other_event), like in zip(
+                pairs, likenesses(sig, [other for _, other, _ in pairs]), strict=True
+            ):
+                if not like.same_story:
+                    continue
+                if like.jaccard >= REPRESENTED:
+                    batch.represented.add(post.id)
+                event = other_event if other_id in stored.signatures else result.event_of[other_id]
+                if event is not None:
+                    event = stored.resolve(event)
                     matched.setdefault(event, _why(other_id, like.jaccard, like.containment))
-            for other_id in _batch_candidates(batch_bands, keys):
-                other_sig = signatures[other_id]
-                assert other_sig is not None
-                like = likeness(sig, other_sig)
-                if like.same_story:
-                    event = stored.resolve(result.event_of[other_id])
-                    matched.setdefault(event, _why(other_id, like.jaccard, like.containment))
-            for key in keys:
-                batch_bands[key].append(post.id)
-        event = _place(session, post, matched, stored, result, now)
-        result.event_of[post.id] = event
-        result.touched.add(event)
-    # A merge late in the batch can absorb an event that earlier posts joined.
-    result.event_of = {p: stored.resolve(e) for p, e in result.event_of.items()}
-    result.touched = {stored.resolve(e) for e in result.touched}
-    _store(session, posts, signatures, result, now)
-    for post_id in result.known:
-        result.event_of[post_id] = stored.resolve(result.event_of[post_id])
+            if post.id not in batch.represented:
+                for key in keys:
+                    batch.bands[key].append(post.id)
+        result.event_of[post.id] = _place(session, post, matched, stored, batch, result, now)
+    # Events made for this batch get their rows now, in one statement; merges late in the
+    # batch may have absorbed events that earlier posts joined.
+    real = _insert_events(session, [e for e in batch.events if stored.resolve(e) == e], batch, now)
+    result.merges = [(a, b) for a, b in result.merges if a > 0 and b > 0]
+
+    def final(event: int) -> int:
+        event = stored.resolve(event)
+        return real.get(event, event)
+
+    result.event_of = {p: final(e) for p, e in result.event_of.items()}
+    result.touched = {result.event_of[p.id] for p in posts}
+    for p in posts:
+        result.texts.setdefault(result.event_of[p.id], []).append(f"{p.title}\n{p.text}")
+    result.created = set(real.values())
+    _store(session, posts, signatures, result, now, stored.by_band, batch.represented)
     return result
+
+
+def post_signatures(items: Sequence[tuple[int, str, str]]) -> dict[int, Signature | None]:
+    """Signatures of (post id, title, text): a module-level function, so that a worker
+    process can compute them while the main process stores."""
+    out = {post_id: signature(f"{title}\n{text}") for post_id, title, text in items}
+    for sig in out.values():
+        if sig is not None:
+            sig.bands  # noqa: B018  (computed here, in the worker, and sent with the signature)
+    return out
+
+
+@dataclass
+class _Batch:
+    """This batch's own state: its posts' bands (so reposts within a batch group too), and the
+    events it starts, under provisional negative ids until their rows are inserted."""
+
+    bands: dict[int, list[int]] = field(default_factory=lambda: defaultdict(list))
+    #: posts a near-identical indexed post stands for
+    represented: set[int] = field(default_factory=set)
+    #: provisional id → (title, first seen, last seen)
+    events: dict[int, list[Any]] = field(default_factory=dict)
+
+    def new_event(self, title: str, seen: datetime) -> int:
+        provisional = -(len(self.events) + 1)
+        self.events[provisional] = [title, seen, seen]
+        return provisional
+
+
+def _age(event: int) -> tuple[int, int]:
+    """Older first: stored events by id, then this batch's in the order they were made."""
+    return (0, event) if event > 0 else (1, -event)
 
 
 def _why(other_id: int, jaccard: float, containment: float) -> str:
@@ -130,31 +193,55 @@ def _place(
     post: PostToGroup,
     matched: dict[int, str],
     stored: _Stored,
+    batch: _Batch,
     result: Grouping,
     now: datetime,
 ) -> int:
     """The post's event: the one it matched, the oldest of several (the others merged into
     it), or a new one."""
     if not matched:
-        event = Event(
-            title=(post.title or post.text)[:200],
-            first_seen_at=post.seen_at,
-            last_seen_at=post.seen_at,
-            created_at=now,
-            updated_at=now,
-        )
-        session.add(event)
-        session.flush()
-        result.created.add(event.id)
-        return event.id
-    survivor = min(matched)
+        return batch.new_event((post.title or post.text)[:200], post.seen_at)
+    survivor = min(matched, key=_age)
     result.why[post.id] = matched[survivor]
-    for absorbed in sorted(matched):
-        if absorbed != survivor:
+    for absorbed in sorted(matched, key=_age):
+        if absorbed == survivor:
+            continue
+        if absorbed > 0:  # survivor is stored too: it is older
             _merge_events(session, absorbed, survivor, now)
-            stored.merged[absorbed] = survivor
-            result.merges.append((absorbed, survivor))
+        else:
+            _, first, last = batch.events[absorbed]
+            if survivor < 0:
+                kept = batch.events[survivor]
+                kept[1], kept[2] = min(kept[1], first), max(kept[2], last)
+        stored.merged[absorbed] = survivor
+        result.merges.append((absorbed, survivor))
+    if survivor < 0:
+        kept = batch.events[survivor]
+        kept[1], kept[2] = min(kept[1], post.seen_at), max(kept[2], post.seen_at)
     return survivor
+
+
+def _insert_events(
+    session: Session, alive: Sequence[int], batch: _Batch, now: datetime
+) -> dict[int, int]:
+    """Insert the batch's new events not merged away; provisional id → real id."""
+    alive = sorted(alive, reverse=True)  # -1, -2, …: the order they were made
+    if not alive:
+        return {}
+    rows = [
+        {
+            "title": batch.events[e][0],
+            "first_seen_at": batch.events[e][1],
+            "last_seen_at": batch.events[e][2],
+            "created_at": now,
+            "updated_at": now,
+        }
+        for e in alive
+    ]
+    ids = session.scalars(
+        insert(Event).returning(Event.id, sort_by_parameter_order=True), rows
+    ).all()
+    return dict(zip(alive, ids, strict=True))
 
 
 def _merge_events(session: Session, absorbed: int, survivor: int, now: datetime) -> None:
@@ -173,49 +260,61 @@ def _merge_events(session: Session, absorbed: int, survivor: int, now: datetime)
 def _store(
     session: Session,
     posts: Sequence[PostToGroup],
-    signatures: dict[int, Signature | None],
+    signatures: Mapping[int, Signature | None],
     result: Grouping,
     now: datetime,
+    indexed: Mapping[int, Sequence[int]],
+    represented: set[int],
 ) -> None:
-    by_event: dict[int, list[int]] = defaultdict(list)
-    for post_id, event in result.event_of.items():
-        if post_id not in result.known:
-            by_event[event].append(post_id)
-    for event, ids in by_event.items():
-        for start in range(0, len(ids), CHUNK):
-            session.execute(
-                update(Post).where(Post.id.in_(ids[start : start + CHUNK])).values(event_id=event)
+    if not posts:
+        return
+    # Posts to their events: one executemany by primary key.
+    session.execute(update(Post), [{"id": p.id, "event_id": result.event_of[p.id]} for p in posts])
+    seen: dict[int, list[datetime]] = defaultdict(list)
+    for p in posts:
+        seen[result.event_of[p.id]].append(p.seen_at)
+    grown = sorted(set(seen) - result.created)
+    rows = []
+    for start in range(0, len(grown), CHUNK):
+        for event, first, last in session.execute(
+            select(Event.id, Event.first_seen_at, Event.last_seen_at).where(
+                Event.id.in_(grown[start : start + CHUNK])
             )
-    seen = {p.id: p.seen_at for p in posts}
-    for event in result.touched:
-        row = session.get(Event, event)
-        assert row is not None
-        latest = max(seen[p] for p in by_event[event])
-        earliest = min(seen[p] for p in by_event[event])
-        row.last_seen_at = max(row.last_seen_at, latest)
-        row.first_seen_at = min(row.first_seen_at, earliest)
-        row.updated_at = now
-    session.flush()
+        ):
+            rows.append(
+                {
+                    "id": event,
+                    "first_seen_at": min(first, *seen[event]),
+                    "last_seen_at": max(last, *seen[event]),
+                    "updated_at": now,
+                }
+            )
+    if rows:
+        session.execute(update(Event), rows)
     conn = session.connection()
-    rows = [(p, sig) for p, sig in signatures.items() if sig is not None]
+    signed = [
+        (p.id, sig)
+        for p in posts
+        if (sig := signatures.get(p.id)) is not None and p.id not in represented
+    ]
+    when = {p.id: p.seen_at for p in posts}
     insert_many(
         conn,
         PostSignature.__table__,
         [
-            {"post_id": p, "minhash": sig.to_bytes(), "shingles": sig.size, "seen_at": seen[p]}
-            for p, sig in rows
+            {"post_id": p, "minhash": sig.to_bytes(), "shingles": sig.size, "seen_at": when[p]}
+            for p, sig in signed
         ],
         ignore_conflicts=True,
     )
-    insert_many(
-        conn,
-        SignatureBand.__table__,
-        [
-            {"band": key, "post_id": p, "seen_at": seen[p]}
-            for p, sig in rows
-            for key in dict.fromkeys(band_keys(sig))
-        ],
-    )
+    held = {key: len(found) for key, found in indexed.items()}
+    bands = []
+    for p, sig in signed:
+        for key in dict.fromkeys(sig.bands):
+            if held.get(key, 0) < BAND_CAP:
+                held[key] = held.get(key, 0) + 1
+                bands.append({"band": key, "post_id": p, "seen_at": when[p]})
+    insert_many(conn, SignatureBand.__table__, bands)
 
 
 class _Stored:
@@ -229,9 +328,11 @@ class _Stored:
         self.signatures: dict[int, Signature] = {}
         self.events: dict[int, int | None] = {}
         self.merged: dict[int, int] = {}
+        #: events known not to be merged into another
+        self.roots: set[int] = set()
 
     def load_candidates(self, signatures: Sequence[Signature]) -> None:
-        keys = sorted({key for sig in signatures for key in band_keys(sig)})
+        keys = sorted({key for sig in signatures for key in sig.bands})
         for start in range(0, len(keys), CHUNK):
             rows = self.session.execute(
                 select(SignatureBand.band, SignatureBand.post_id).where(
@@ -242,16 +343,24 @@ class _Stored:
             for band, post_id in rows:
                 self.by_band[band].append(post_id)
 
-    def similar(
-        self, sig: Signature, keys: Sequence[int]
-    ) -> list[tuple[int, Signature, int | None]]:
+    def candidates(self, keys: Sequence[int]) -> list[int]:
+        """The stored posts sharing most bands with ``keys``, at most ``MAX_CANDIDATES``."""
         hits: dict[int, int] = defaultdict(int)
         for key in keys:
             for post_id in self.by_band.get(key, ()):
                 hits[post_id] += 1
-        best = sorted(hits, key=lambda p: (-hits[p], p))[:MAX_CANDIDATES]
-        self._load([p for p in best if p not in self.signatures])
-        return [(p, self.signatures[p], self.events.get(p)) for p in best if p in self.signatures]
+        return sorted(hits, key=lambda p: (-hits[p], p))[:MAX_CANDIDATES]
+
+    def preload(self, post_ids: Iterable[int]) -> None:
+        missing = sorted(p for p in post_ids if p not in self.signatures)
+        if missing:
+            self._load(missing)
+            self.load_roots(e for p in missing if (e := self.events.get(p)) is not None)
+
+    def rows(self, post_ids: Sequence[int]) -> list[tuple[int, Signature, int | None]]:
+        return [
+            (p, self.signatures[p], self.events.get(p)) for p in post_ids if p in self.signatures
+        ]
 
     def _load(self, post_ids: Sequence[int]) -> None:
         for start in range(0, len(post_ids), CHUNK):
@@ -269,16 +378,35 @@ class _Stored:
                 self.signatures[post_id] = Signature.from_bytes(data, size)
                 self.events[post_id] = event
 
+    def load_roots(self, events: Iterable[int]) -> None:
+        """Learn in one query which of ``events`` were merged, and into what."""
+        wanted = sorted({e for e in events if e > 0} - self.roots - set(self.merged))
+        for start in range(0, len(wanted), CHUNK):
+            rows = self.session.execute(
+                select(Event.id, Event.merged_into_id).where(
+                    Event.id.in_(wanted[start : start + CHUNK])
+                )
+            )
+            for event, into in rows:
+                if into is None:
+                    self.roots.add(event)
+                else:
+                    self.merged[event] = into
+
     def resolve(self, event: int | None) -> int:
-        """The event that ``event`` now is, following merges (this batch's and stored ones)."""
+        """The event that ``event`` now is, following merges (this batch's and stored ones).
+        Provisional (negative) ids are this batch's own events."""
         assert event is not None
         seen = set()
         while True:
             if event in self.merged:
                 event = self.merged[event]
+            elif event < 0 or event in self.roots:
+                return event
             else:
                 into = self.session.scalar(select(Event.merged_into_id).where(Event.id == event))
                 if into is None:
+                    self.roots.add(event)
                     return event
                 self.merged[event] = into
                 event = into

@@ -201,10 +201,13 @@ VULNERABLE: dict[str, tuple[str, str]] = {
     "care_home": ("养老机构", r"养老院|敬老院|福利院|养老机构|护理院|老年公寓"),
 }
 _VULNERABLE_PATTERNS = {kind: re.compile(words) for kind, (_, words) in VULNERABLE.items()}
-#: a hospital as where the injured are treated, not where the incident happened
+#: a hospital as where the injured are treated, a school as a shelter: places that help, not
+#: places the incident happened in
 _TREATED = re.compile(
     r"(?:送|送往|送至|送到|转至|转往|转送|入住|住进|抬上|紧急送)[^，。；！？]{0,8}"
     r"(?:医院|卫生院|诊所|急诊)|(?:医院|卫生院|诊所)[^，。；！？]{0,2}(?:救治|治疗|抢救|观察|留观)"
+    r"|(?:在|到|于|借用|腾出)[^，。；！？]{0,8}(?:学校|中学|小学|学校操场|体育馆)[^，。；！？]{0,8}"
+    r"(?:设立|设置|安置|避险|避难|临时)"
 )
 _INCIDENT = re.compile(
     r"火灾|起火|失火|着火|大火|爆炸|爆燃|坍塌|垮塌|倒塌|塌方|泄漏|中毒|被困|伤亡|死亡|遇难|身亡|"

@@ -15,11 +15,10 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from yuqing.storage.schema import Post, Source
-from yuqing.triage.deadlines import surfaced_at
 
 CHUNK = 900
 WINDOWS = (timedelta(hours=1), timedelta(hours=6), timedelta(hours=24))
@@ -60,27 +59,39 @@ def platform_of(url: str) -> str:
 
 
 def event_heat(session: Session, event_ids: Sequence[int], now: datetime) -> dict[int, Heat]:
-    """Heat of each event in ``event_ids`` (events without posts are absent)."""
-    rows_by_event: dict[int, list[tuple[int, str, datetime]]] = defaultdict(list)
+    """Heat of each event in ``event_ids`` (events without posts are absent). Counted in SQL,
+    one row per event and source, so that a story with ten thousand reposts costs no more to
+    read than one with ten."""
+    surfaced = case(
+        (
+            and_(Post.published_at.is_not(None), Post.published_at <= Post.fetched_at),
+            Post.published_at,
+        ),
+        else_=Post.fetched_at,
+    )
+    recent = [
+        func.sum(case((and_(surfaced >= now - window, surfaced <= now), 1), else_=0))
+        for window in WINDOWS
+    ]
+    per_source: dict[int, list[tuple[str, int, int, int, int]]] = defaultdict(list)
     ids = sorted(set(event_ids))
     for start in range(0, len(ids), CHUNK):
         rows = session.execute(
-            select(Post.event_id, Post.source_id, Source.url, Post.published_at, Post.fetched_at)
+            select(Post.event_id, Source.url, func.count(Post.id), *recent)
             .join(Source, Source.id == Post.source_id)
             .where(Post.event_id.in_(ids[start : start + CHUNK]))
+            .group_by(Post.event_id, Source.id, Source.url)
         )
-        for event, source_id, url, published, fetched in rows:
-            rows_by_event[event].append((source_id, url, surfaced_at(published, fetched)))
-    return {event: _heat(rows, now) for event, rows in rows_by_event.items()}
-
-
-def _heat(rows: Sequence[tuple[int, str, datetime]], now: datetime) -> Heat:
-    recent = [sum(1 for *_, at in rows if now - window <= at <= now) for window in WINDOWS]
-    return Heat(
-        posts=len(rows),
-        sources=len({source for source, _, _ in rows}),
-        platforms=len({platform_of(url) for _, url, _ in rows}),
-        last_1h=recent[0],
-        last_6h=recent[1],
-        last_24h=recent[2],
-    )
+        for event, url, posts, h1, h6, h24 in rows:
+            per_source[event].append((url, posts, int(h1 or 0), int(h6 or 0), int(h24 or 0)))
+    return {
+        event: Heat(
+            posts=sum(r[1] for r in rows),
+            sources=len(rows),
+            platforms=len({platform_of(r[0]) for r in rows}),
+            last_1h=sum(r[2] for r in rows),
+            last_6h=sum(r[3] for r in rows),
+            last_24h=sum(r[4] for r in rows),
+        )
+        for event, rows in per_source.items()
+    }

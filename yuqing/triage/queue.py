@@ -256,6 +256,13 @@ def format_table(items: list[QueueItem], day: date, tz: ZoneInfo) -> str:
             )
         if i.severity_reasons:
             lines.append(f"{indent}↳ 定级：{terminal_safe('；'.join(i.severity_reasons[:3]))}")
+        if i.routing.get("co_responsible"):
+            others = "、".join(i.routing["co_responsible"])
+            lines.append(f"{indent}↳ 按职责回应：{terminal_safe(others)}")
+        if i.routing.get("coordinators"):
+            lines.append(
+                f"{indent}↳ 组织协调：{terminal_safe('、'.join(i.routing['coordinators']))}"
+            )
         if i.referral:
             lines.append(f"{indent}↳ 同时移交：{terminal_safe(i.referral)}")
     return "\n".join(lines)

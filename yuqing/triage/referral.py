@@ -58,6 +58,8 @@ def referral_reasons(score: float, flagged: bool, found: Sequence[Threat]) -> li
 
 
 def check_post(text: str, score: float, flagged: bool) -> list[str] | None:
+    if not rumour_is_high(score, flagged):
+        return None  # the markers are only read for a likely rumour: most posts are not
     return referral_reasons(score, flagged, threats(text))
 
 

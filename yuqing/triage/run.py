@@ -9,8 +9,8 @@ processes), the next batches are being classified while the current one is store
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Sequence
-from concurrent.futures import Future
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -25,7 +25,7 @@ from yuqing.storage.posts import untriaged
 from yuqing.storage.schema import Classification, Post
 from yuqing.triage.deadlines import surfaced_at
 from yuqing.triage.event_cases import update_cases
-from yuqing.triage.events import PostToGroup, group_posts
+from yuqing.triage.events import PostToGroup, group_posts, post_signatures
 from yuqing.triage.responsibility import Rules
 
 BATCH_SIZE = 500
@@ -116,7 +116,9 @@ class TriageRun:
         self.pool = pool
         self.depth = depth if pool else 1
         self.report = TriageReport(model_version)
-        self._inflight: deque[tuple[list[Any], Future[Any] | Sequence[Predicted]]] = deque()
+        self._inflight: deque[
+            tuple[list[Any], Future[Any] | Sequence[Predicted], Future[Any] | None]
+        ] = deque()
         self._last_id = 0
 
     def submit(self, full_batches_only: bool = False) -> bool:
@@ -142,20 +144,30 @@ class TriageRun:
             self._last_id = batch[-1].id
             texts = [post_text(row.title, row.text) for row in batch]
             pending = self.pool.submit(texts) if self.pool else self.classifier.predict(texts)
-            self._inflight.append((batch, pending))
+            self._inflight.append((batch, pending, self._signatures(batch)))
         return True
+
+    def _signatures(self, batch: Sequence[Any]) -> Future[Any] | None:
+        """Near-duplicate signatures of the posts not yet grouped, computed by the pool's
+        workers beside the classification when there is a pool (else while storing)."""
+        executor = getattr(self.pool, "executor", None)
+        if not isinstance(executor, Executor):
+            return None
+        items = [(row.id, row.title, row.text) for row in batch if row.event_id is None]
+        return executor.submit(post_signatures, items)
 
     def store_ready(self, wait: bool = False) -> None:
         """Store every classified batch at the head of the queue; with ``wait``, wait for the
         oldest one first."""
         while self._inflight:
-            batch, pending = self._inflight[0]
+            batch, pending, signing = self._inflight[0]
             if isinstance(pending, Future):
-                if not (wait or pending.done()):
+                if not (wait or (pending.done() and (signing is None or signing.done()))):
                     return
                 predictions = pending.result()
             else:
                 predictions = pending
+            signatures = signing.result() if signing is not None else None
             self._inflight.popleft()
             wait = False
             with transaction(self.sessions) as session:
@@ -167,6 +179,7 @@ class TriageRun:
                     self.rules,
                     self.now(),
                     self.report,
+                    signatures,
                 )
 
     def finish(self) -> TriageReport:
@@ -201,6 +214,7 @@ def _store(
     rules: Rules,
     now: datetime,
     report: TriageReport,
+    signatures: Mapping[int, Any] | None = None,
 ) -> None:
     rows = []
     flagged: dict[int, Predicted] = {}
@@ -234,8 +248,13 @@ def _store(
                 row.event_id,
             )
             for row in batch
+            # Only posts that need a response form events: most posts need none, and each
+            # grouped post costs index rows; a repost of a flagged story is flagged too, since
+            # the classifier reads the same words.
+            if row.id in flagged
         ],
         now,
+        signatures,
     )
     report.events_created += len(grouping.created)
     changes = update_cases(session, grouping, flagged, model_version, rules, now)
