@@ -1,16 +1,16 @@
 """The scheduler's jobs: what runs when, and one real cycle against a local feed."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.triggers.cron import CronTrigger
-from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import func, select
 
 from yuqing.app import App
 from yuqing.config import load_settings
 from yuqing.jobs import ensure_model, init_store
-from yuqing.scheduler import build_scheduler, cycle
+from yuqing.scheduler import build_scheduler, cycle, sync_jobs
 from yuqing.storage.schema import Case, Post
+from yuqing.storage.sources import set_enabled
 
 NOW = datetime(2026, 11, 27, 4, 0, tzinfo=UTC)
 
@@ -27,15 +27,51 @@ def make_app(tmp_path, sources_file):
 
 
 def test_jobs_and_their_triggers(tmp_path):
-    app = make_app(tmp_path, tmp_path / "sources.toml")
+    sources = tmp_path / "sources.toml"
+    sources.write_text(
+        '[[source]]\nname = "快"\nurl = "http://127.0.0.1/a.rss"\nevery = "30s"\n'
+        '[[source]]\nname = "慢"\nurl = "http://127.0.0.1/b.rss"\n',
+        "utf-8",
+    )
+    app = make_app(tmp_path, sources)
+    init_store(app)
     scheduler = build_scheduler(app, every_minutes=10)
     jobs = {job.id: job for job in scheduler.get_jobs()}
-    assert set(jobs) == {"cycle", "sweep", "digest"}
-    assert isinstance(jobs["cycle"].trigger, IntervalTrigger)
-    assert jobs["cycle"].trigger.interval.total_seconds() == 600
+    assert {"sources", "triage", "sweep", "alerts", "digest", "report"} <= set(jobs)
+    by_name = {job.name: job for job in jobs.values() if job.id.startswith("source:")}
+    assert by_name["source 快"].trigger.interval.total_seconds() == 30
+    assert by_name["source 慢"].trigger.interval.total_seconds() == 600  # --every
+    # each source runs once when the scheduler starts, then at its interval
+    assert by_name["source 快"].next_run_time == NOW
+    for job_id in ("triage", "sweep"):
+        assert jobs[job_id].trigger.interval.total_seconds() == 60
     assert isinstance(jobs["digest"].trigger, CronTrigger)
     assert str(jobs["digest"].trigger.timezone) == "Asia/Shanghai"
     assert all(job.max_instances == 1 and job.coalesce for job in jobs.values())
+    assert all(job.misfire_grace_time >= 120 for job in jobs.values())
+    app.close()
+
+
+def test_sources_coming_and_going_get_and_lose_their_jobs(tmp_path):
+    sources = tmp_path / "sources.toml"
+    sources.write_text('[[source]]\nname = "甲"\nurl = "http://127.0.0.1/a.rss"\n', "utf-8")
+    app = make_app(tmp_path, sources)
+    init_store(app)
+    scheduler = build_scheduler(app, every_minutes=10)
+    sources.write_text(
+        '[[source]]\nname = "甲"\nurl = "http://127.0.0.1/a.rss"\nevery = "2h"\n'
+        '[[source]]\nname = "乙"\nurl = "http://127.0.0.1/b.rss"\n',
+        "utf-8",
+    )
+    sync_jobs(app, scheduler, timedelta(minutes=10))
+    names = {j.name: j for j in scheduler.get_jobs() if j.id.startswith("source:")}
+    assert set(names) == {"source 甲", "source 乙"}
+    assert names["source 甲"].trigger.interval == timedelta(hours=2)
+    with app.sessions.begin() as s:
+        set_enabled(s, "乙", False)
+    sync_jobs(app, scheduler, timedelta(minutes=10))
+    assert {j.name for j in scheduler.get_jobs() if j.id.startswith("source:")} == {"source 甲"}
+    app.close()
 
 
 def test_a_cycle_reads_the_sources_file_ingests_and_opens_cases(tmp_path, http_server):

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from yuqing.app import App
+from yuqing.cli_alerts import add_alert_commands
 from yuqing.cli_analyst import add_analyst_commands
 from yuqing.cli_cases import add_case_commands
 from yuqing.cli_common import (
@@ -27,6 +28,7 @@ from yuqing.cli_common import (
     parse_duration,
     read_user_file,
 )
+from yuqing.cli_report import add_report_commands
 from yuqing.config import ConfigError, load_settings
 from yuqing.crawlers.sources import FEED, KINDS
 
@@ -131,7 +133,11 @@ def cmd_sweep(app: App, args: argparse.Namespace) -> int:
     from yuqing import jobs
 
     app.ready()
-    out(f"{jobs.run_sweep(app)} cases newly overdue")
+    report = jobs.run_sweep(app)
+    out(
+        f"{report.due_soon} cases newly due soon, {report.overdue} newly overdue "
+        f"({report.escalated} escalated to their level's office and propaganda department)"
+    )
     return 0
 
 
@@ -248,6 +254,7 @@ def cmd_sources_add(app: App, args: argparse.Namespace) -> int:
             department=args.department or "",
             kind=args.kind,
             options=crawl_options_of(args),
+            every=args.every or "",
         ),
         "source",
     )
@@ -427,7 +434,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     command(
-        sub, "sweep", cmd_sweep, "mark open cases past their deadline as overdue", "yuqing sweep"
+        sub,
+        "sweep",
+        cmd_sweep,
+        "mark waiting cases due soon (75% of the time used) or overdue (escalated), with alerts",
+        "yuqing sweep",
     )
 
     p = command(
@@ -474,6 +485,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--level", choices=("national", "provincial", "municipal", "county"))
     p.add_argument("--department", help="the department that owns the source")
     p.add_argument(
+        "--every",
+        metavar="SPAN",
+        help="how often the scheduler fetches or crawls it: 30s, 15m, 2h (default: every cycle)",
+    )
+    p.add_argument(
         "--kind",
         choices=KINDS,
         default=FEED,
@@ -508,6 +524,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_analyst_commands(sub)
     add_case_commands(sub)
+    add_alert_commands(sub)
+    add_report_commands(sub)
 
     p = command(
         sub,
@@ -530,7 +548,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         default=15,
         metavar="MINUTES",
-        help="minutes between ingest cycles (default 15)",
+        help="minutes between fetches of a source that sets no `every` of its own (default 15)",
     )
     return parser
 
@@ -545,6 +563,7 @@ def known_errors() -> tuple[type[BaseException], ...]:
     from yuqing.crawlers.errors import CrawlError
     from yuqing.crawlers.sources import SourceFileError
     from yuqing.models.errors import ModelError
+    from yuqing.singleton import AlreadyRunning
     from yuqing.storage.errors import StorageError
     from yuqing.triage.categories import UnknownLabelError
     from yuqing.triage.orgs import OrganisationsError
@@ -558,6 +577,7 @@ def known_errors() -> tuple[type[BaseException], ...]:
         ModelError,
         OrganisationsError,
         RegionError,
+        AlreadyRunning,
         UnknownLabelError,
     )
 

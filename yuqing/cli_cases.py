@@ -135,6 +135,64 @@ def cmd_case_show(app: App, args: argparse.Namespace) -> int:
     return 0
 
 
+def _act(app: App, args: argparse.Namespace, action: Any, *extra: Any, **kw: Any) -> int:
+    """Run one lifecycle action in a transaction and say what the case is now."""
+    from yuqing.storage.db import transaction
+    from yuqing.triage.lifecycle import LifecycleError
+
+    app.ready()
+    now = app.clock()
+    try:
+        with transaction(app.sessions) as session:
+            done = action(session, args.case_id, *extra, actor=_actor(args), now=now, **kw)
+    except LifecycleError as exc:
+        raise UsageError(str(exc)) from None
+    line = f"case {done.case_id}: {done.status}"
+    if done.deadline_met is not None:
+        line += "; deadline met" if done.deadline_met else "; deadline NOT met"
+    out(line)
+    return 0
+
+
+def _actor(args: argparse.Namespace) -> str:
+    return args.by or getpass.getuser()
+
+
+def cmd_case_ack(app: App, args: argparse.Namespace) -> int:
+    from yuqing.triage.lifecycle import acknowledge, start_responding
+
+    action = start_responding if args.responding else acknowledge
+    return _act(app, args, action)
+
+
+def cmd_case_respond(app: App, args: argparse.Namespace) -> int:
+    from yuqing.triage.lifecycle import record_response
+
+    at = parse_due(args.at, app.clock(), app.tz) if args.at else app.clock()
+    return _act(
+        app,
+        args,
+        record_response,
+        form=args.form,
+        channel=args.channel,
+        at=at,
+        url=args.url,
+        note=args.note,
+    )
+
+
+def cmd_case_close(app: App, args: argparse.Namespace) -> int:
+    from yuqing.triage.lifecycle import close
+
+    return _act(app, args, close, args.reason)
+
+
+def cmd_case_dismiss(app: App, args: argparse.Namespace) -> int:
+    from yuqing.triage.lifecycle import dismiss
+
+    return _act(app, args, dismiss, args.reason)
+
+
 def _jurisdiction_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--source", metavar="NAME", help="decide for this stored source's jurisdiction")
     p.add_argument("--region", metavar="NAME", help="or a jurisdiction by name, e.g. 郑州市")
@@ -193,6 +251,49 @@ def add_case_commands(sub: Any) -> None:
     )
     p.add_argument("case_id", type=int, metavar="CASE_ID")
     p.add_argument("--json", action="store_true", help="print JSON")
+
+    p = command(
+        case_sub,
+        "ack",
+        cmd_case_ack,
+        "acknowledge a case (认领); --responding: a response is being prepared",
+        "yuqing case ack 12 --by 值班员张三",
+    )
+    p.add_argument("case_id", type=int, metavar="CASE_ID")
+    p.add_argument("--responding", action="store_true", help="mark it as being responded to")
+    p.add_argument("--by", metavar="NAME", help="who (default: your login name)")
+
+    from yuqing.triage.lifecycle import CHANNELS, FORMS
+
+    p = command(
+        case_sub,
+        "respond",
+        cmd_case_respond,
+        "record a response: its form, channel, URL and time (a first one decides the deadline)",
+        "yuqing case respond 12 --form press_conference --channel website "
+        "--url https://www.example.gov.cn/xwfb/1.html --at '2026-11-27 20:00'",
+    )
+    p.add_argument("case_id", type=int, metavar="CASE_ID")
+    p.add_argument("--form", required=True, choices=list(FORMS), help="the response's form")
+    p.add_argument("--channel", required=True, choices=list(CHANNELS), help="where it appeared")
+    p.add_argument("--url", help="where it can be read")
+    p.add_argument("--at", metavar="TIME", help="when it was made public (default: now)")
+    p.add_argument("--note", help="anything else worth keeping")
+    p.add_argument("--by", metavar="NAME", help="who records it (default: your login name)")
+
+    for name, func, what, example in (
+        (
+            "close",
+            cmd_case_close,
+            "close an answered case with the reason",
+            "事件已平息，持续发布完毕",
+        ),
+        ("dismiss", cmd_case_dismiss, "set a case aside with the reason", "误报：与本地无关"),
+    ):
+        p = command(case_sub, name, func, what, f"yuqing case {name} 12 --reason {example}")
+        p.add_argument("case_id", type=int, metavar="CASE_ID")
+        p.add_argument("--reason", required=True, help="why, in words")
+        p.add_argument("--by", metavar="NAME", help="who (default: your login name)")
 
 
 def _missing(parser: argparse.ArgumentParser) -> int:

@@ -9,6 +9,10 @@ Environment variables:
 - ``YUQING_CONFIG``: a TOML file with the same keys in lower case
   (default ``$YUQING_HOME/yuqing.toml``).
 - ``YUQING_SOURCES``: the sources file (default ``$YUQING_HOME/sources.toml``).
+- ``YUQING_WEBHOOK_URL``, ``YUQING_WEBHOOK_SECRET``: where alerts are POSTed as JSON, and the
+  key of their HMAC-SHA256 signature header; no URL, no webhook alerts.
+- ``YUQING_SMTP_URL``: ``smtp://user:password@host:port`` (``smtps://`` for TLS) for alert and
+  digest e-mail; ``YUQING_MAIL_FROM``, ``YUQING_MAIL_TO`` (comma-separated): its envelope.
 """
 
 from __future__ import annotations
@@ -34,6 +38,27 @@ class HttpLimits:
 
 
 @dataclass(frozen=True)
+class AlertSettings:
+    """Where alerts go. Empty values switch a channel off."""
+
+    webhook_url: str = ""
+    webhook_secret: str = ""
+    smtp_url: str = ""
+    mail_from: str = ""
+    mail_to: tuple[str, ...] = ()
+
+    @property
+    def channels(self) -> tuple[str, ...]:
+        """The channels alerts are delivered on: ``webhook`` and/or ``email``."""
+        out = []
+        if self.webhook_url:
+            out.append("webhook")
+        if self.smtp_url and self.mail_to:
+            out.append("email")
+        return tuple(out)
+
+
+@dataclass(frozen=True)
 class Settings:
     home: Path
     database_url: str
@@ -41,6 +66,7 @@ class Settings:
     http: HttpLimits = field(default_factory=HttpLimits)
     #: the timezone in which days are cut and times are shown (DESIGN: house rules)
     display_tz: str = "Asia/Shanghai"
+    alerts: AlertSettings = field(default_factory=AlertSettings)
 
     @property
     def models_dir(self) -> Path:
@@ -81,7 +107,24 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     database_url = pick("database_url", f"sqlite:///{home / 'yuqing.db'}")
     sources_file = Path(pick("sources", str(home / "sources.toml")))
     http = _http_limits(file_values.get("http", {}), config_path)
-    return Settings(home=home, database_url=database_url, sources_file=sources_file, http=http)
+    alerts = AlertSettings(
+        webhook_url=pick("webhook_url", ""),
+        webhook_secret=pick("webhook_secret", ""),
+        smtp_url=pick("smtp_url", ""),
+        mail_from=pick("mail_from", "yuqing@localhost"),
+        mail_to=tuple(a.strip() for a in pick("mail_to", "").split(",") if a.strip()),
+    )
+    if alerts.webhook_url and not alerts.webhook_url.startswith(("http://", "https://")):
+        raise ConfigError(f"YUQING_WEBHOOK_URL must be an http(s) URL: {alerts.webhook_url!r}")
+    if alerts.smtp_url and not alerts.smtp_url.startswith(("smtp://", "smtps://")):
+        raise ConfigError("YUQING_SMTP_URL must start with smtp:// or smtps://")
+    return Settings(
+        home=home,
+        database_url=database_url,
+        sources_file=sources_file,
+        http=http,
+        alerts=alerts,
+    )
 
 
 def _http_limits(values: object, origin: Path) -> HttpLimits:

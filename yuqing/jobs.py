@@ -21,10 +21,10 @@ from yuqing.models.pool import PredictorPool
 from yuqing.storage.db import transaction, upgrade
 from yuqing.storage.schema import Source
 from yuqing.storage.sources import sync_sources
-from yuqing.triage.cases import sweep_overdue
 from yuqing.triage.events import prune_index
 from yuqing.triage.responsibility import default_rules
 from yuqing.triage.run import TriageReport, TriageRun, count_pending, triage
+from yuqing.triage.sweep import SweepReport, sweep
 from yuqing.workers import cpu_workers
 
 
@@ -81,8 +81,9 @@ def _pool_worthwhile(pending_posts: int, sources: int = 0) -> bool:
 def run_triage(app: App, since: datetime | None = None) -> TriageReport:
     classifier, version = app.model()
     rules = default_rules()
+    channels = app.settings.alerts.channels
     if not _pool_worthwhile(count_pending(app.sessions, version, since)):
-        return triage(app.sessions, classifier, version, rules, app.clock, since)
+        return triage(app.sessions, classifier, version, rules, app.clock, since, channels=channels)
     workers = cpu_workers()
     with PredictorPool(classifier, app.settings.models_dir, version, workers) as pool:
         return triage(
@@ -94,6 +95,7 @@ def run_triage(app: App, since: datetime | None = None) -> TriageReport:
             since,
             pool=pool,
             depth=2 * workers,
+            channels=channels,
         )
 
 
@@ -110,13 +112,27 @@ def ingest_and_triage(
     pending = count_pending(app.sessions, version, None)
     if not _pool_worthwhile(pending, sources):
         reports = run_ingest(app, names, force)
-        return reports, triage(app.sessions, classifier, version, rules, app.clock)
+        return reports, triage(
+            app.sessions,
+            classifier,
+            version,
+            rules,
+            app.clock,
+            channels=app.settings.alerts.channels,
+        )
     workers = cpu_workers()
     with PredictorPool(
         classifier, app.settings.models_dir, version, workers, preload=["yuqing.crawlers.ingest"]
     ) as pool:
         run = TriageRun(
-            app.sessions, classifier, version, rules, app.clock, pool=pool, depth=2 * workers
+            app.sessions,
+            classifier,
+            version,
+            rules,
+            app.clock,
+            pool=pool,
+            depth=2 * workers,
+            channels=app.settings.alerts.channels,
         )
         reports = []
         waiting = 0  # posts stored since triage last looked: look only once a batch is there
@@ -162,14 +178,15 @@ def run_crawls(
     return reports
 
 
-def run_sweep(app: App) -> int:
-    """Mark overdue cases, and prune the near-duplicate index of posts past its window."""
+def run_sweep(app: App) -> SweepReport:
+    """Bring deadline states up to now (due soon, overdue and escalated, with their alerts),
+    and prune the near-duplicate index of posts past its window."""
     now = app.clock()
     with transaction(app.sessions) as session:
-        overdue = sweep_overdue(session, now)
+        report = sweep(session, now, default_rules(), app.settings.alerts.channels)
     with transaction(app.sessions) as session:
         prune_index(session, now)
-    return overdue
+    return report
 
 
 @dataclass(frozen=True)
@@ -177,7 +194,7 @@ class CycleReport:
     sources: list[SourceReport]
     crawls: list[CrawlReport]
     triage: TriageReport
-    newly_overdue: int
+    sweep: SweepReport
 
 
 def main_job(app: App) -> CycleReport:

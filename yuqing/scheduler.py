@@ -1,32 +1,67 @@
 """The one scheduler process (``yuqing schedule``), on APScheduler 3.
 
-Jobs: the main cycle (sources file → ingest → triage) every few minutes, the deadline sweep every
-five, and the daily queue digest at 08:00 Asia/Shanghai. Deadlines are columns in the case table
-checked by an idempotent sweep, never one job per case, and the job store is the in-memory one:
-APScheduler 3 job stores must never be shared between two schedulers, so a persistent store would
-only invite a second scheduler to double-run every job.
+Jobs:
+
+- ``source:<id>``, one per enabled source, at the source's own interval (``every``, e.g. 30s;
+  else ``--every`` minutes), and once as soon as the scheduler starts. A feed is fetched in this
+  process; any other kind is crawled in a child process with a time limit. A source backing off
+  after failures waits out its backoff. ``sources`` (every minute) reads the sources file and
+  adds, re-times or drops these jobs as sources come and go;
+- ``triage`` every minute: classify what was stored, open and update cases;
+- ``sweep`` every minute: due soon, overdue, escalation (``triage.sweep``);
+- ``alerts`` every 30 seconds: deliver the outbox (``alerts.deliver``);
+- ``digest`` at 08:00 Asia/Shanghai: the day's queue as Markdown and HTML, e-mailed when mail is
+  configured;
+- ``report`` on Mondays at 08:30: last week's supervision report.
+
+Every job coalesces missed runs into one, never runs twice at once (``max_instances=1``), and is
+skipped rather than run late when the process was stopped past its grace time: each job reads
+its work from the database, so the next run catches up. Deadlines are columns checked by the
+sweep, never one timer per case, and the job store is the in-memory one: APScheduler 3 job
+stores must not be shared, and ``singleton.scheduler_lock`` keeps a second scheduler off the
+store. SIGTERM (or Ctrl-C) lets the running jobs finish, then exits.
 """
 
 from __future__ import annotations
 
 import logging
+import signal
+from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy import select
 
 from yuqing import jobs
 from yuqing.app import App
-from yuqing.triage.queue import daily_queue, format_table
+from yuqing.crawlers.health import is_due
+from yuqing.crawlers.sources import FEED, interval_seconds
+from yuqing.singleton import scheduler_lock
+from yuqing.storage.schema import Source
 
 log = logging.getLogger("yuqing.scheduler")
 
-SWEEP_EVERY = timedelta(minutes=5)
+TRIAGE_EVERY = timedelta(minutes=1)
+SWEEP_EVERY = timedelta(minutes=1)
+ALERTS_EVERY = timedelta(seconds=30)
+SOURCES_EVERY = timedelta(minutes=1)
 DIGEST_AT = {"hour": 8, "minute": 0}
+REPORT_AT = {"day_of_week": "mon", "hour": 8, "minute": 30}
+#: how late a missed run may still start; later, it is skipped and the next one catches up
+GRACE_S = 120
+#: every job's settings (module doc)
+COMMON: dict[str, Any] = {"coalesce": True, "max_instances": 1, "misfire_grace_time": GRACE_S}
+#: jobs running at once (a crawl waits on its child process; a feed fetch on the network)
+THREADS = 4
 
 
 def cycle(app: App) -> None:
+    """The main job of ``make run``: sources file → feeds → crawls → triage → sweep, once."""
     report = jobs.main_job(app)
     failed = [r for r in report.sources if r.status == "failed"]
     log.info(
@@ -36,67 +71,212 @@ def cycle(app: App) -> None:
         sum(r.new_posts for r in report.sources),
         report.triage.classified,
         report.triage.cases_opened,
-        report.newly_overdue,
+        report.sweep.overdue,
     )
     for r in failed:
         log.warning("source %s failed: %s", r.name, r.error)
-    for c in report.crawls:
-        log.log(
-            logging.INFO if c.status == "ok" else logging.WARNING,
-            "crawl %s: %s, %d pages, %d new%s",
-            c.source,
-            c.status,
-            c.pages,
-            c.stored,
-            f": {c.error}" if c.error else "",
-        )
+
+
+def fetch_source(app: App, source_id: int) -> None:
+    """One source's turn: fetch a feed here, crawl anything else in a child process."""
+    with app.sessions() as session:
+        source = session.get(Source, source_id)
+        if source is None or not is_due(source.next_attempt_at, source.enabled, app.clock()):
+            return
+        name, kind = source.name, source.kind
+    if kind == FEED:
+        for r in jobs.run_ingest(app, [name]):
+            log.log(
+                logging.WARNING if r.status == "failed" else logging.INFO,
+                "source %s: %s, %d new%s",
+                r.name,
+                r.status,
+                r.new_posts,
+                f": {r.error}" if r.error else "",
+            )
+    else:
+        for c in jobs.run_crawls(app, [name]):
+            log.log(
+                logging.INFO if c.status == "ok" else logging.WARNING,
+                "crawl %s: %s, %d pages, %d new%s",
+                c.source,
+                c.status,
+                c.pages,
+                c.stored,
+                f": {c.error}" if c.error else "",
+            )
+
+
+def triage(app: App) -> None:
+    report = jobs.run_triage(app)
+    if report.classified:
+        log.info("triage: %d posts, %s", report.classified, report.summary())
 
 
 def sweep(app: App) -> None:
-    n = jobs.run_sweep(app)
-    if n:
-        log.warning("%d cases newly overdue", n)
+    report = jobs.run_sweep(app)
+    if report.due_soon or report.overdue:
+        log.warning(
+            "%d cases newly due soon, %d newly overdue (%d escalated)",
+            report.due_soon,
+            report.overdue,
+            report.escalated,
+        )
+
+
+def deliver(app: App) -> None:
+    from yuqing.alerts.deliver import deliver_due
+
+    report = deliver_due(
+        app.sessions,
+        app.settings.alerts,
+        app.clock(),
+        user_agent=app.settings.http.user_agent,
+        tz=app.tz,
+    )
+    if report.sent or report.failed:
+        log.info(
+            "alerts: %d sent, %d failed, %d pending", report.sent, report.failed, report.pending
+        )
 
 
 def digest(app: App) -> None:
-    now = app.clock()
-    with app.sessions() as session:
-        items = daily_queue(session, now.astimezone(app.tz).date(), app.tz, now)
-    log.info("daily queue\n%s", format_table(items, now.astimezone(app.tz).date(), app.tz))
+    from yuqing.digest import write_digest
+
+    paths = write_digest(app, app.clock().astimezone(app.tz).date())
+    log.info("daily digest: %s", ", ".join(str(p) for p in paths))
+
+
+def weekly_report(app: App) -> None:
+    from yuqing.digest import write_weekly_report
+
+    today = app.clock().astimezone(app.tz).date()
+    paths = write_weekly_report(app, today - timedelta(days=7), today - timedelta(days=1))
+    log.info("weekly supervision report: %s", ", ".join(str(p) for p in paths))
+
+
+def _guarded(job: Callable[[App], None], name: str) -> Callable[[App], None]:
+    """A job that logs its failure and lets the next run try again, instead of leaving a
+    traceback in APScheduler's log and nothing else."""
+
+    def run(app: App, *args: Any) -> None:
+        try:
+            job(app, *args)
+        except Exception:
+            log.exception("job %s failed; it runs again at its next time", name)
+
+    run.__name__ = name
+    return run
 
 
 def build_scheduler(app: App, every_minutes: int = 15) -> BlockingScheduler:
     if every_minutes < 1:
         raise ValueError("--every must be at least 1 minute")
-    scheduler = BlockingScheduler(timezone=app.tz)
-    # coalesce + max_instances=1: a slow cycle is never run twice at once, and missed runs
-    # collapse into one instead of a burst after a pause.
-    common = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 300}
+    scheduler = BlockingScheduler(
+        timezone=app.tz,
+        executors={"default": ThreadPoolExecutor(THREADS)},
+        job_defaults=COMMON,
+    )
+    now = app.clock()
+    default = timedelta(minutes=every_minutes)
     scheduler.add_job(
-        cycle,
-        IntervalTrigger(minutes=every_minutes),
+        _guarded(sync_jobs, "sources"),
+        IntervalTrigger(seconds=SOURCES_EVERY.total_seconds()),
+        args=[app, scheduler, default],
+        id="sources",
+        next_run_time=now,
+        **COMMON,
+    )
+    for job_id, func, every in (
+        ("triage", triage, TRIAGE_EVERY),
+        ("sweep", sweep, SWEEP_EVERY),
+        ("alerts", deliver, ALERTS_EVERY),
+    ):
+        scheduler.add_job(
+            _guarded(func, job_id),
+            IntervalTrigger(seconds=every.total_seconds()),
+            args=[app],
+            id=job_id,
+            next_run_time=now + timedelta(seconds=5),
+            **COMMON,
+        )
+    scheduler.add_job(
+        _guarded(digest, "digest"),
+        CronTrigger(**DIGEST_AT, timezone=app.tz),
         args=[app],
-        id="cycle",
-        next_run_time=app.clock(),
-        **common,
+        id="digest",
+        **COMMON,
     )
     scheduler.add_job(
-        sweep,
-        IntervalTrigger(seconds=SWEEP_EVERY.total_seconds()),
+        _guarded(weekly_report, "report"),
+        CronTrigger(**REPORT_AT, timezone=app.tz),
         args=[app],
-        id="sweep",
-        **common,
+        id="report",
+        **COMMON,
     )
-    scheduler.add_job(
-        digest, CronTrigger(**DIGEST_AT, timezone=app.tz), args=[app], id="digest", **common
-    )
+    sync_jobs(app, scheduler, default)
     return scheduler
 
 
-def run_scheduler(app: App, every_minutes: int = 15) -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    scheduler = build_scheduler(app, every_minutes)
+def sync_jobs(app: App, scheduler: BlockingScheduler, default: timedelta) -> None:
+    """Read the sources file, then give every enabled source its job at its interval: new
+    sources start at once, a changed interval is re-timed, a disabled or removed source's job
+    goes."""
+    jobs.sync_sources_file(app)
+    with app.sessions() as session:
+        wanted = {
+            f"source:{s.id}": (s.id, s.name, _interval(s.every, default))
+            for s in session.scalars(select(Source).where(Source.enabled.is_(True)))
+        }
+    for job in scheduler.get_jobs():
+        if job.id.startswith("source:") and job.id not in wanted:
+            _remove(scheduler, job.id)
+    for job_id, (source_id, name, every) in wanted.items():
+        job = scheduler.get_job(job_id)
+        if job is not None and job.trigger.interval == every:
+            continue
+        if job is not None:
+            _remove(scheduler, job_id)
+        scheduler.add_job(
+            _guarded(fetch_source, f"source {name}"),
+            IntervalTrigger(seconds=every.total_seconds()),
+            args=[app, source_id],
+            id=job_id,
+            name=f"source {name}",
+            next_run_time=app.clock(),
+            # a late turn of a source is still worth taking, up to one interval late
+            **{**COMMON, "misfire_grace_time": int(max(GRACE_S, every.total_seconds()))},
+        )
+
+
+def _interval(every: str, default: timedelta) -> timedelta:
     try:
+        seconds = interval_seconds(every)
+    except ValueError:
+        seconds = None  # checked when the source was added; never stop the scheduler on it
+    return timedelta(seconds=seconds) if seconds else default
+
+
+def _remove(scheduler: BlockingScheduler, job_id: str) -> None:
+    try:
+        scheduler.remove_job(job_id)
+    except JobLookupError:
+        pass
+
+
+def run_scheduler(app: App, every_minutes: int = 15) -> None:
+    """Run until SIGTERM or Ctrl-C; refuses to start while another scheduler holds the store
+    (``singleton.AlreadyRunning``)."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    with scheduler_lock(app.engine):
+        scheduler = build_scheduler(app, every_minutes)
+
+        def stop(signum: int, frame: Any) -> None:
+            log.info("signal %d: finishing the running jobs, then stopping", signum)
+            scheduler.shutdown(wait=True)
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        log.info("scheduler started: %d jobs", len(scheduler.get_jobs()))
         scheduler.start()
-    except (KeyboardInterrupt, SystemExit):
-        scheduler.shutdown(wait=False)
+        log.info("scheduler stopped")

@@ -134,3 +134,33 @@ def test_a_bad_request_is_one_line_and_opens_nothing(store, capsys, argv, messag
     assert len(err) == 1 and message in err[0]
     assert main(["case", "show", "1"]) == 2
     assert "no case 1" in capsys.readouterr().err
+
+
+def test_a_case_is_acknowledged_answered_followed_up_and_closed_from_the_command_line(
+    store, capsys
+):
+    due = (datetime.now(UTC) + timedelta(hours=30)).replace(microsecond=0)
+    argv = ["case", "open", "--requested-by", "市政府办公室", "--due", due.isoformat()]
+    assert main([*argv, "--about", "就自来水异味主动回应", "--region", "中牟县"]) == 0
+    capsys.readouterr()
+    assert main(["case", "ack", "1", "--by", "张三"]) == 0
+    assert capsys.readouterr().out.strip() == "case 1: acknowledged"
+    respond = ["case", "respond", "1", "--form", "authoritative_release", "--channel", "website"]
+    assert main([*respond, "--url", "https://www.example.gov.cn/1.html", "--by", "张三"]) == 0
+    assert capsys.readouterr().out.strip() == "case 1: responded; deadline met"
+    assert main([*respond, "--by", "李四"]) == 0
+    assert capsys.readouterr().out.strip() == "case 1: following_up"
+    assert main(["case", "close", "1", "--reason", "水质检测合格，已持续发布"]) == 0
+    assert capsys.readouterr().out.strip() == "case 1: closed"
+    view = run_json(capsys, "case", "show", "1", "--json")
+    assert [h["action"] for h in view["history"]] == [
+        "opened",
+        "acknowledged",
+        "responded",
+        "responded",
+        "closed",
+    ]
+    assert view["responses"][0]["url"] == "https://www.example.gov.cn/1.html"
+    assert view["deadline_met"] is True
+    assert main(["case", "dismiss", "1", "--reason", "x"]) == 2
+    assert "is closed" in capsys.readouterr().err

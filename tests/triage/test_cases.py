@@ -10,10 +10,11 @@ from yuqing.crawlers.sources import SourceSpec
 from yuqing.storage.posts import NewPost, store_posts
 from yuqing.storage.schema import Case, CaseEvent, Classification, Post, Referral
 from yuqing.storage.sources import add_source
-from yuqing.triage.cases import choose_category, sweep_overdue
+from yuqing.triage.cases import choose_category
 from yuqing.triage.queue import as_json, daily_queue, format_table
 from yuqing.triage.responsibility import default_rules
 from yuqing.triage.run import triage
+from yuqing.triage.sweep import sweep
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 27, 4, 0, tzinfo=UTC)  # 12:00 in Beijing
@@ -122,12 +123,16 @@ def test_triage_opens_cases_with_deadlines_owners_and_an_audit_trail(sessions):
 def test_sweep_marks_overdue_cases_once(sessions):
     seed_posts(sessions)
     triage(sessions, KeywordPredictor(), "kw-1", default_rules(), lambda: NOW)
+    rules = default_rules()
     with sessions.begin() as s:
-        assert sweep_overdue(s, NOW) == 1  # the wage case: surfaced 50 h ago, 48 h allowed
+        # the wage case: surfaced 50 h ago, 48 h allowed; the rumour, 1 h old, is on track
+        assert sweep(s, NOW, rules).overdue == 1
     with sessions.begin() as s:
-        assert sweep_overdue(s, NOW) == 0
+        assert sweep(s, NOW, rules).overdue == 0
     with sessions.begin() as s:
-        assert sweep_overdue(s, NOW + timedelta(hours=30)) == 1  # the mine: 24 h from 2 h ago
+        assert (
+            sweep(s, NOW + timedelta(hours=30), rules).overdue == 1
+        )  # the mine: 24 h from 2 h ago
 
 
 def test_queue_orders_by_gravity_then_deadline_and_is_safe_to_print(sessions):

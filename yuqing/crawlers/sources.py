@@ -31,6 +31,7 @@ ignore them, and a plain OPML export from any feed reader imports with an empty 
 from __future__ import annotations
 
 import json
+import re
 import tomllib
 import xml.etree.ElementTree as ET  # only ever used to *write* OPML; reading uses defusedxml
 from collections.abc import Mapping
@@ -55,6 +56,7 @@ OPML_ATTRS = {
     "region_name": "yuqingRegionName",
     "level": "yuqingLevel",
     "department": "yuqingDepartment",
+    "every": "yuqingEvery",
 }
 #: the options travel in OPML as one JSON attribute
 OPML_OPTIONS = "yuqingOptions"
@@ -76,6 +78,28 @@ class SourceSpec:
     kind: str = "feed"
     #: selectors and politeness of a crawled source (``crawlers.crawl_options``)
     options: Mapping[str, Any] = field(default_factory=dict)
+    #: how often the scheduler fetches or crawls it: "30s", "15m", "2h", "1d"; "" = the default
+    every: str = ""
+
+
+#: the shortest and longest interval a source may ask for: politeness, and at least daily
+MIN_EVERY_S, MAX_EVERY_S = 10, 7 * 86400
+_EVERY = re.compile(r"(\d+)\s*([smhd])")
+_UNIT_S = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def interval_seconds(every: str) -> int | None:
+    """``"30s"`` → 30, ``"15m"`` → 900; ``""`` → None (the default). Raises ValueError naming
+    the value when it is not a number and s, m, h or d within the allowed range."""
+    if not every.strip():
+        return None
+    match = _EVERY.fullmatch(every.strip().lower())
+    if not match:
+        raise ValueError(f"every {every!r} is not a number and s, m, h or d (e.g. 30s, 15m, 2h)")
+    seconds = int(match.group(1)) * _UNIT_S[match.group(2)]
+    if not MIN_EVERY_S <= seconds <= MAX_EVERY_S:
+        raise ValueError(f"every {every!r} must be between {MIN_EVERY_S}s and 7d")
+    return seconds
 
 
 def check_spec(spec: SourceSpec, where: str = "source") -> SourceSpec:
@@ -89,6 +113,10 @@ def check_spec(spec: SourceSpec, where: str = "source") -> SourceSpec:
         raise SourceFileError(
             f"{where}: level {spec.level!r} is not one of {', '.join(v for v in LEVELS if v)}"
         )
+    try:
+        interval_seconds(spec.every)
+    except ValueError as exc:
+        raise SourceFileError(f"{where}: {exc}") from None
     if spec.kind not in KINDS:
         raise SourceFileError(f"{where}: kind {spec.kind!r} is not one of {', '.join(KINDS)}")
     if spec.region_code and not spec.region_code.isdigit():

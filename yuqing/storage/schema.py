@@ -107,6 +107,8 @@ class Source(Base):
         JSONText, default=dict, server_default=text("'{}'")
     )
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: how often the scheduler fetches or crawls it ("30s", "15m", "2h"); empty: the default
+    every: Mapped[str] = mapped_column(String(20), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # Conditional GET state: an unchanged feed costs one request and stores nothing.
     etag: Mapped[str | None] = mapped_column(String(500))
@@ -269,8 +271,20 @@ class Case(Base):
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     #: press_conference (24 h) | response (48 h)
     response_form: Mapped[str] = mapped_column(String(40))
-    #: open | responded | closed | merged
+    #: open | acknowledged | responding | responded | following_up | closed | dismissed | merged
+    #: (triage/lifecycle.py holds the transitions)
     status: Mapped[str] = mapped_column(String(20), default="open")
+    #: on_track | due_soon | overdue: where the deadline stands, as the last sweep saw it
+    deadline_state: Mapped[str] = mapped_column(String(20), default="on_track")
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: the first response recorded, and whether it met the deadline's form and time
+    first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    deadline_met: Mapped[bool | None] = mapped_column(Boolean)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: why it was closed or dismissed, in the words of whoever did it
+    close_reason: Mapped[str | None] = mapped_column(Text)
+    #: set when an overdue case was escalated to its level's office and propaganda department
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     responsible_party: Mapped[str] = mapped_column(String(300))
     coordinator: Mapped[str] = mapped_column(String(300), default="")
     #: who else must be told: e.g. public security and internet regulators for a rumour
@@ -297,6 +311,68 @@ class Case(Base):
     __table_args__ = (
         Index("ix_cases_status_due", "status", "due_at"),
         Index("ix_cases_event", "event_id"),
+    )
+
+
+class CaseResponse(Base):
+    """A response a government made on a case (section 三): its form, where, when, who recorded
+    it."""
+
+    __tablename__ = "case_responses"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    #: authoritative_release | press_conference | briefing | media_interview
+    form: Mapped[str] = mapped_column(String(40))
+    #: weibo | wechat | app | website | press
+    channel: Mapped[str] = mapped_column(String(40))
+    url: Mapped[str | None] = mapped_column(String(2000))
+    #: when the response was made public
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    recorded_by: Mapped[str] = mapped_column(String(200))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    note: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_case_responses_case", "case_id", "at"),)
+
+
+class Alert(Base):
+    """An alert in the transactional outbox: written in the same transaction as the change it
+    reports, delivered afterwards. ``key`` makes it once per state change: the same change
+    seen again (a re-run sweep, a restart) collides on it and adds nothing."""
+
+    __tablename__ = "alerts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: stable, public id of the alert (what receivers de-duplicate on)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    #: major_case | due_soon | overdue | referral
+    kind: Mapped[str] = mapped_column(String(40))
+    #: the JSON sent: id, case_id, kind and what a person needs to act
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONText, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class AlertDelivery(Base):
+    """One alert on one channel: pending until the receiver took it, retried with backoff."""
+
+    __tablename__ = "alert_deliveries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"))
+    #: webhook | email
+    channel: Mapped[str] = mapped_column(String(20))
+    #: pending | sent
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        UniqueConstraint("alert_id", "channel", name="uq_alert_deliveries_alert_channel"),
+        Index("ix_alert_deliveries_due", "status", "next_attempt_at"),
     )
 
 

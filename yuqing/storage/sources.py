@@ -14,7 +14,7 @@ from yuqing.storage.schema import Post, Source
 
 JURISDICTION = ("region_code", "region_name", "level", "department")
 #: what a sources file or OPML list says about a source, and so what syncing it updates
-DECLARED = ("kind", *JURISDICTION, "options")
+DECLARED = ("kind", *JURISDICTION, "options", "every")
 
 
 def add_source(session: Session, spec: SourceSpec, now: datetime) -> Source:

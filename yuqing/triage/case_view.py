@@ -15,10 +15,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from yuqing.display import terminal_safe
-from yuqing.storage.schema import Case, CaseEvent, Referral
+from yuqing.storage.schema import Case, CaseEvent, CaseResponse, Referral
 from yuqing.triage.categories import CATEGORIES
 from yuqing.triage.deadlines import FORM_NAMES, format_time_left, time_left
 from yuqing.triage.heat import event_heat
+from yuqing.triage.lifecycle import CHANNELS, FORMS
 from yuqing.triage.queue import event_urls
 
 
@@ -33,6 +34,9 @@ def case_view(session: Session, case_id: int, now: datetime) -> dict[str, Any] |
         .order_by(CaseEvent.at, CaseEvent.id)
     ).all()
     referral = session.scalar(select(Referral).where(Referral.case_id == case.id))
+    responses = session.scalars(
+        select(CaseResponse).where(CaseResponse.case_id == case.id).order_by(CaseResponse.at)
+    ).all()
     event: dict[str, Any] | None = None
     if case.event_id is not None:
         heat = event_heat(session, [case.event_id], now).get(case.event_id)
@@ -54,6 +58,22 @@ def case_view(session: Session, case_id: int, now: datetime) -> dict[str, Any] |
         "due_at": case.due_at.isoformat(),
         "seconds_left": int(time_left(case.due_at, now).total_seconds()),
         "response_form": case.response_form,
+        "deadline_state": case.deadline_state,
+        "deadline_met": case.deadline_met,
+        "first_response_at": case.first_response_at.isoformat() if case.first_response_at else None,
+        "escalated_at": case.escalated_at.isoformat() if case.escalated_at else None,
+        "close_reason": case.close_reason,
+        "responses": [
+            {
+                "form": r.form,
+                "channel": r.channel,
+                "url": r.url,
+                "at": r.at.isoformat(),
+                "recorded_by": r.recorded_by,
+                "note": r.note,
+            }
+            for r in responses
+        ],
         "requested_by": case.requested_by,
         "about": case.about,
         "post": (
@@ -98,6 +118,16 @@ def format_case(view: dict[str, Any], tz: ZoneInfo) -> str:
         f"案件 {view['case_id']} [{view['status']}] {view['severity']} · {view['category_name']}",
         f"时限：{FORM_NAMES[view['response_form']]} {when(view['due_at'])}（{left}）",
     ]
+    if view["deadline_met"] is not None:
+        lines.append("按时回应" if view["deadline_met"] else "未按时限要求回应")
+    if view["close_reason"]:
+        lines.append(f"{view['status']}理由：{terminal_safe(view['close_reason'])}")
+    for r in view["responses"]:
+        where = terminal_safe(r["url"] or "")
+        lines.append(
+            f"回应：{when(r['at'])} {FORMS.get(r['form'], r['form'])}"
+            f"（{CHANNELS.get(r['channel'], r['channel'])}）{where}"
+        )
     if view["merged_into"]:
         lines.append(f"已并入案件 {view['merged_into']}")
     if view["post"]:

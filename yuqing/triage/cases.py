@@ -23,10 +23,14 @@ from yuqing.triage.heat import Heat
 from yuqing.triage.responsibility import Decision, Rules, SourcePlace
 from yuqing.triage.severity import grade
 
-OPEN, RESPONDED, CLOSED, MERGED = "open", "responded", "closed", "merged"
-STATUSES = (OPEN, RESPONDED, CLOSED, MERGED)
+# A case's states; the transitions between them are in ``lifecycle``.
+OPEN, ACKNOWLEDGED, RESPONDING, RESPONDED = "open", "acknowledged", "responding", "responded"
+FOLLOWING_UP, CLOSED, DISMISSED, MERGED = "following_up", "closed", "dismissed", "merged"
+STATUSES = (OPEN, ACKNOWLEDGED, RESPONDING, RESPONDED, FOLLOWING_UP, CLOSED, DISMISSED, MERGED)
 #: a case still being worked on: new posts of its event join it
-ACTIVE = (OPEN, RESPONDED)
+ACTIVE = (OPEN, ACKNOWLEDGED, RESPONDING, RESPONDED, FOLLOWING_UP)
+#: still waiting for its first response: its deadline runs
+AWAITING = (OPEN, ACKNOWLEDGED, RESPONDING)
 
 
 def choose_category(flags: Sequence[str], scores: Mapping[str, float]) -> str | None:
@@ -174,27 +178,6 @@ def open_cases(
         ],
     )
     return inserted
-
-
-def sweep_overdue(session: Session, now: datetime) -> int:
-    """Mark every open case past its deadline with one ``overdue`` event. Idempotent, so the
-    scheduler can run it as often as it likes instead of keeping one timer per case."""
-    already = select(CaseEvent.id).where(
-        (CaseEvent.case_id == Case.id) & (CaseEvent.action == "overdue")
-    )
-    cases = session.scalars(
-        select(Case).where(Case.status == OPEN, Case.due_at < now, ~already.exists())
-    ).all()
-    for case in cases:
-        add_event(
-            session,
-            case,
-            actor="scheduler",
-            action="overdue",
-            now=now,
-            due_at=case.due_at.isoformat(),
-        )
-    return len(cases)
 
 
 class RequestError(ValueError):

@@ -24,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from yuqing.storage.schema import Case
+from yuqing.triage.alerting import MAJOR_CASE, REFERRAL, is_major, raise_alert
 from yuqing.triage.cases import (
     ACTIVE,
     MERGED,
@@ -91,7 +92,9 @@ def update_cases(
     model_version: str,
     rules: Rules,
     now: datetime,
+    channels: Sequence[str] = (),
 ) -> CaseChanges:
+    """Apply a grouped batch to the cases (module doc); alerts go to ``channels``."""
     changes = CaseChanges()
     for absorbed, survivor in grouping.merges:
         changes.merged += merge_event_cases(session, absorbed, survivor, now)
@@ -134,6 +137,9 @@ def update_cases(
     session.flush()
     if opening:
         active.update(active_cases(session, list(opening)))
+        for event in opening:
+            if (case := active.get(event)) is not None and is_major(case.severity):
+                raise_alert(session, case, MAJOR_CASE, now, channels)
     for post_id, prediction, event in later:
         if (case := active.get(event)) is not None:
             changes.joined += _join(joins, case, post_id, prediction)
@@ -143,7 +149,9 @@ def update_cases(
         texts = grouping.texts.get(event, [])
         if case is not None and regrade(session, case, texts, heat.get(event, Heat()), rules, now):
             changes.regraded += 1
-    changes.referred = _refer(session, inputs, flagged, rules, now)
+            if is_major(case.severity):
+                raise_alert(session, case, MAJOR_CASE, now, channels)
+    changes.referred = _refer(session, inputs, flagged, rules, now, channels)
     return changes
 
 
@@ -153,6 +161,7 @@ def _refer(
     flagged: Mapping[int, Predicted],
     rules: Rules,
     now: datetime,
+    channels: Sequence[str],
 ) -> int:
     """Refer the cases whose new posts are threatening rumours (see ``referral``)."""
     referred = 0
@@ -176,6 +185,7 @@ def _refer(
             if region == "全国":
                 region = ""
             refer(session, case, rules.referral_organs(level, region), reasons, now)
+            raise_alert(session, case, REFERRAL, now, channels)
             referred += 1
     return referred
 

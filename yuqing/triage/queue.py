@@ -1,8 +1,10 @@
 """The daily triage queue that monitoring teams read.
 
 The queue for a day (cut in Asia/Shanghai) holds every case opened that day, and every case
-opened earlier that is still open: an unanswered case stays in front of the team until it is
-answered. Gravest first, then the nearest deadline.
+opened earlier that is still being worked on (not closed, dismissed or merged): an unanswered
+case stays in front of the team until it is answered, an answered one until it is closed.
+Cases still waiting for a response first; then gravest first, overdue first, hotter first, the
+nearest deadline first.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from yuqing.display import fit, terminal_safe
 from yuqing.storage.schema import Case, Classification, Post
-from yuqing.triage.cases import MERGED, OPEN
+from yuqing.triage.cases import ACTIVE, AWAITING, MERGED, OPEN
 from yuqing.triage.categories import CATEGORIES
 from yuqing.triage.deadlines import FORM_NAMES, format_time_left, time_left
 from yuqing.triage.heat import Heat, event_heat
@@ -74,7 +76,7 @@ def daily_queue(session: Session, day: date, tz: ZoneInfo, now: datetime) -> lis
         select(Case)
         .options(joinedload(Case.post).joinedload(Post.source))
         .where(Case.opened_at < end, Case.status != MERGED)
-        .where(or_(Case.opened_at >= start, Case.status == OPEN))
+        .where(or_(Case.opened_at >= start, Case.status.in_(ACTIVE)))
     ).all()
     flags = _flags(session, cases)
     events = sorted({c.event_id for c in cases if c.event_id is not None})
@@ -107,11 +109,11 @@ def daily_queue(session: Session, day: date, tz: ZoneInfo, now: datetime) -> lis
         )
         for c in cases
     ]
-    # Open before answered; gravest first; within a grade the overdue ones, then the hotter
-    # event, then the nearer deadline.
+    # Waiting for a response before answered; gravest first; within a grade the overdue ones,
+    # then the hotter event, then the nearer deadline.
     items.sort(
         key=lambda i: (
-            i.status != OPEN,
+            i.status not in AWAITING,
             GRADES.index(i.severity),
             not i.overdue,
             -i.heat.score,
@@ -213,8 +215,8 @@ COLUMNS = (
 
 def format_table(items: list[QueueItem], day: date, tz: ZoneInfo) -> str:
     """The queue as a terminal table; every scraped string is made terminal-safe first."""
-    open_count = sum(i.status == OPEN for i in items)
-    overdue = sum(i.overdue and i.status == OPEN for i in items)
+    open_count = sum(i.status in AWAITING for i in items)
+    overdue = sum(i.overdue and i.status in AWAITING for i in items)
     lines = [
         f"舆情处置队列 {day.isoformat()}（{tz.key}）：{len(items)} 件，"
         f"待回应 {open_count} 件，超期 {overdue} 件"

@@ -106,7 +106,9 @@ class TriageRun:
         batch_size: int = BATCH_SIZE,
         pool: Submitter | None = None,
         depth: int = 2,
+        channels: Sequence[str] = (),
     ) -> None:
+        self.channels = tuple(channels)
         self.sessions = sessions
         self.classifier = classifier
         self.rules = rules
@@ -180,6 +182,7 @@ class TriageRun:
                     self.now(),
                     self.report,
                     signatures,
+                    self.channels,
                 )
 
     def finish(self) -> TriageReport:
@@ -200,9 +203,13 @@ def triage(
     batch_size: int = BATCH_SIZE,
     pool: Submitter | None = None,
     depth: int = 2,
+    channels: Sequence[str] = (),
 ) -> TriageReport:
-    """Classify every post not yet classified by ``model_version`` and open its case."""
-    run = TriageRun(sessions, classifier, model_version, rules, now, since, batch_size, pool, depth)
+    """Classify every post not yet classified by ``model_version`` and open its case; alerts
+    go to ``channels`` (webhook, email)."""
+    run = TriageRun(
+        sessions, classifier, model_version, rules, now, since, batch_size, pool, depth, channels
+    )
     return run.finish()
 
 
@@ -215,6 +222,7 @@ def _store(
     now: datetime,
     report: TriageReport,
     signatures: Mapping[int, Any] | None = None,
+    channels: Sequence[str] = (),
 ) -> None:
     rows = []
     flagged: dict[int, Predicted] = {}
@@ -257,7 +265,7 @@ def _store(
         signatures,
     )
     report.events_created += len(grouping.created)
-    changes = update_cases(session, grouping, flagged, model_version, rules, now)
+    changes = update_cases(session, grouping, flagged, model_version, rules, now, channels)
     report.cases_opened += changes.opened
     report.cases_joined += changes.joined
     report.cases_merged += changes.merged
