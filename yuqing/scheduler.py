@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import time
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -36,12 +37,14 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from yuqing import jobs
 from yuqing.app import App
 from yuqing.crawlers.health import is_due
 from yuqing.crawlers.sources import FEED, interval_seconds
 from yuqing.singleton import scheduler_lock
+from yuqing.storage.errors import DatabaseUnavailable
 from yuqing.storage.schema import Source
 
 log = logging.getLogger("yuqing.scheduler")
@@ -155,18 +158,54 @@ def weekly_report(app: App) -> None:
     log.info("weekly supervision report: %s", ", ".join(str(p) for p in paths))
 
 
-def _guarded(job: Callable[[App], None], name: str) -> Callable[[App], None]:
-    """A job that logs its failure and lets the next run try again, instead of leaving a
-    traceback in APScheduler's log and nothing else."""
+#: a job that meets a locked or unreachable database tries again after these pauses; every job
+#: reads its work from the database and is safe to run again (unique keys, idempotent sweeps)
+DB_RETRY_PAUSES_S: tuple[float, ...] = (2.0, 5.0, 10.0)
+
+
+def _guarded(job: Callable[..., None], name: str) -> Callable[..., None]:
+    """A job that retries while the database is locked or unreachable, saying so in one log
+    line each time, and logs any other failure instead of dying: the next run tries again."""
 
     def run(app: App, *args: Any) -> None:
-        try:
-            job(app, *args)
-        except Exception:
-            log.exception("job %s failed; it runs again at its next time", name)
+        attempts = len(DB_RETRY_PAUSES_S) + 1
+        for attempt in range(1, attempts + 1):
+            try:
+                job(app, *args)
+                return
+            except (OperationalError, DatabaseUnavailable) as exc:
+                reason = _first_line(exc)
+                if attempt == attempts:
+                    log.error(
+                        "job %s: database still locked or unreachable after %d attempts (%s); "
+                        "it runs again at its next time",
+                        name,
+                        attempts,
+                        reason,
+                    )
+                    return
+                pause = DB_RETRY_PAUSES_S[attempt - 1]
+                log.warning(
+                    "job %s: database locked or unreachable (%s); retrying in %g s "
+                    "(attempt %d of %d)",
+                    name,
+                    reason,
+                    pause,
+                    attempt,
+                    attempts,
+                )
+                time.sleep(pause)
+            except Exception:
+                log.exception("job %s failed; it runs again at its next time", name)
+                return
 
     run.__name__ = name
     return run
+
+
+def _first_line(exc: BaseException) -> str:
+    orig = getattr(exc, "orig", None) or exc
+    return (str(orig).strip().splitlines() or [type(orig).__name__])[0][:200]
 
 
 def build_scheduler(app: App, every_minutes: int = 15) -> BlockingScheduler:

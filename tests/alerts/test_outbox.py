@@ -87,6 +87,7 @@ def test_mistakes_are_refused_with_what_is_wrong(sessions):
         ({"payload": {"case_id": case_id + 1}}, "payload field 'case_id'"),
         ({"payload": {"when": NOW}}, "payload field 'when' is not JSON"),
         ({"key": ""}, "alert key ''"),
+        ({"key": "case-1-重大"}, "must be printable ASCII"),
     ]
     for change, message in cases:
         args = {

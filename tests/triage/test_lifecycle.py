@@ -241,3 +241,13 @@ def test_an_answered_case_is_not_swept(sessions):
     with sessions.begin() as s:
         report = sweep(s, T0 + timedelta(hours=100), default_rules())
     assert (report.due_soon, report.overdue) == (0, 0)
+
+
+def test_alert_ids_are_ascii_for_headers(sessions):
+    from yuqing.triage.alerting import MAJOR_CASE, alert_key
+
+    case_id = make_case(sessions, severity="特别重大")
+    with sessions() as s:
+        key = alert_key(s.get(Case, case_id), MAJOR_CASE)
+    assert key == f"case-{case_id}-major_case-extra-major"
+    assert key.isascii()

@@ -52,6 +52,9 @@ def enqueue(
         raise ValueError(f"unknown alert kind {kind!r}: expected one of {', '.join(KINDS)}")
     if not key or len(key) > KEY_MAX:
         raise ValueError(f"alert key {key!r}: must be 1 to {KEY_MAX} characters")
+    if not (key.isascii() and key.isprintable()):
+        # the key travels in HTTP and mail headers (X-Yuqing-Alert-Id, Message-ID)
+        raise ValueError(f"alert key {key!r}: must be printable ASCII")
     unknown = [c for c in channels if c not in CHANNELS]
     if unknown:
         raise ValueError(

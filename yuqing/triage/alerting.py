@@ -29,10 +29,15 @@ KIND_NAMES = {
 }
 
 
+#: grades in ASCII for alert ids, which travel in HTTP and mail headers
+GRADE_CODES = {EXTRA_MAJOR: "extra-major", MAJOR: "major", "较大": "large", "一般": "ordinary"}
+
+
 def alert_key(case: Case, kind: str) -> str:
-    """The alert's stable id: the case and the state reported."""
+    """The alert's stable id, in ASCII (it travels in headers): the case and the state
+    reported."""
     if kind == MAJOR_CASE:
-        state = case.severity
+        state = GRADE_CODES[case.severity]
     elif kind in (DUE_SOON, OVERDUE):
         state = case.due_at.isoformat()
     else:
