@@ -23,6 +23,7 @@ from yuqing.cli_common import (
     UsageError,
     command,
     emit_json,
+    missing_action,
     out,
     parse_day,
     parse_duration,
@@ -387,7 +388,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     db = command(
-        sub, "db", lambda a, n: _missing(db), "database schema commands", "yuqing db upgrade"
+        sub, "db", lambda a, n: missing_action(db), "database schema commands", "yuqing db upgrade"
     )
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION")
     up = command(db_sub, "upgrade", cmd_db_upgrade, "apply schema migrations", "yuqing db upgrade")
@@ -551,11 +552,6 @@ def build_parser() -> argparse.ArgumentParser:
         help="minutes between fetches of a source that sets no `every` of its own (default 15)",
     )
     return parser
-
-
-def _missing(parser: argparse.ArgumentParser) -> int:
-    parser.print_help(sys.stderr)
-    return 2
 
 
 def known_errors() -> tuple[type[BaseException], ...]:

@@ -10,7 +10,14 @@ from datetime import datetime
 from typing import Any
 
 from yuqing.app import App
-from yuqing.cli_common import UsageError, command, emit_json, out, parse_duration
+from yuqing.cli_common import (
+    UsageError,
+    command,
+    emit_json,
+    missing_action,
+    out,
+    parse_duration,
+)
 from yuqing.display import terminal_safe
 
 
@@ -221,7 +228,7 @@ def add_case_commands(sub: Any) -> None:
     case = command(
         sub,
         "case",
-        lambda a, n: _missing(case),
+        lambda a, n: missing_action(case),
         "open or read cases by hand",
         "yuqing case show 12",
     )
@@ -294,8 +301,3 @@ def add_case_commands(sub: Any) -> None:
         p.add_argument("case_id", type=int, metavar="CASE_ID")
         p.add_argument("--reason", required=True, help="why, in words")
         p.add_argument("--by", metavar="NAME", help="who (default: your login name)")
-
-
-def _missing(parser: argparse.ArgumentParser) -> int:
-    parser.print_help(sys.stderr)
-    return 2

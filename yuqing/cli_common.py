@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import sys
 from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
@@ -51,6 +52,12 @@ def out(text: str = "") -> None:
 
 def emit_json(value: Any) -> None:
     print(json.dumps(value, ensure_ascii=False, indent=2))
+
+
+def missing_action(parser: argparse.ArgumentParser) -> int:
+    """A command group called without its action (``yuqing db``): its help, exit status 2."""
+    parser.print_help(sys.stderr)
+    return 2
 
 
 def command(

@@ -21,6 +21,7 @@ from yuqing.app import App
 from yuqing.config import AlertSettings
 from yuqing.display import terminal_safe
 from yuqing.reports.render import md_cell
+from yuqing.triage.cases import AWAITING
 from yuqing.triage.categories import CATEGORIES
 from yuqing.triage.deadlines import FORM_NAMES, format_time_left
 from yuqing.triage.queue import QueueItem, daily_queue
@@ -46,7 +47,7 @@ def _row(item: QueueItem, tz: ZoneInfo) -> list[str]:
 
 
 def queue_markdown(items: list[QueueItem], day: date, tz: ZoneInfo) -> str:
-    waiting = sum(i.status in ("open", "acknowledged", "responding") for i in items)
+    waiting = sum(i.status in AWAITING for i in items)
     lines = [
         f"# 舆情处置日报 {day.isoformat()}",
         "",

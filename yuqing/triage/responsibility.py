@@ -34,7 +34,7 @@ from what the post is about.
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -103,11 +103,9 @@ class Decision:
     jurisdiction: str = ""
     #: the lead department's area (领域), e.g. 城乡建设
     area: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
-        data.pop("extra")
         for key in ("coordinators", "co_responsible", "regions", "departments", "reasons"):
             data[key] = list(data[key])
         return data
@@ -311,7 +309,7 @@ class Rules:
         level = decision.level or COUNTY
         region = "" if level == NATIONAL else decision.jurisdiction
         leader = self.orgs.main_leader(level, region if region != "全国" else "")
-        return _replace(
+        return replace(
             decision,
             responsible_leader=leader,
             coordinators=(f"{leader}（负领导责任）", *decision.coordinators),
@@ -372,7 +370,7 @@ class Rules:
                     "score": round(match.score, 2) if match else 0.0,
                 }
             )
-        return _replace(
+        return replace(
             decision,
             regions=tuple(regions),
             departments=tuple(listed),
@@ -481,12 +479,6 @@ def _national_policy(text: str, category: str | None) -> str | None:
         return marker.group(0) if marker else None
     marker = _NATIONAL_STRONG.search(text)
     return marker.group(0) if marker and _POLICY_WORDS.search(text) else None
-
-
-def _replace(decision: Decision, **changes: Any) -> Decision:
-    from dataclasses import replace
-
-    return replace(decision, **changes)
 
 
 @cache
