@@ -168,3 +168,12 @@ def test_board_messages_written_blind_are_routed_to_their_area(rules):
     assert accuracy >= 0.8, (
         f"{accuracy:.1%} routed to the right area; misses: {wrong.most_common()}"
     )
+
+
+def test_a_national_source_without_a_place_leaves_the_locality_unknown(rules):
+    d = rules.decide(
+        "幼儿园老师罚孩子冬天在操场站了一个小时。", None, source=SourcePlace("", "全国", "national")
+    )
+    assert d.first_responsible == "属地教育局"
+    assert "全国" not in "".join(d.coordinators)
+    assert d.coordinators[1] == "属地党委宣传部"

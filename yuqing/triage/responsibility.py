@@ -254,9 +254,10 @@ class Rules:
             # (a social-media keyword monitor) does not make the matter national: only national
             # policy goes to the State Council departments (above). The locality is unknown.
             level = SOURCE_LEVELS.get(source.level, COUNTY)
-            if level == NATIONAL:
-                level = CITY
             region = source.region_name if source.level and source.region_name else ""
+            if level == NATIONAL:
+                # a national source's "region" (全国) is no locality to name offices after
+                level, region = CITY, ""
             reasons.append("未识别属地：按属地管理由事发地负责，请核实属地")
         office = self.orgs.general_office(level, region)
         propaganda = self._propaganda(level, region)
