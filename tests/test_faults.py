@@ -1,5 +1,6 @@
 """Faults the scheduler must survive: a locked or briefly unreachable database (retried, with a
-log line), and ``kill -9`` in the middle of ingestion (a restart loses and repeats nothing)."""
+log line), and ``kill -9`` in the middle of ingestion or of a deadline sweep (a restart loses and
+repeats nothing)."""
 
 import logging
 import os
@@ -17,12 +18,13 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.dbfixtures import POSTGRES_URL, _postgres_schema
+from tests.webhook_receiver import Receiver
 from yuqing.app import App
 from yuqing.config import load_settings
-from yuqing.jobs import init_store
+from yuqing.jobs import ensure_model, init_store
 from yuqing.scheduler import _guarded, sweep
 from yuqing.storage.db import make_engine, upgrade
-from yuqing.storage.schema import Alert, Case, Classification, Post
+from yuqing.storage.schema import Alert, Case, CaseEvent, Classification, Post
 
 
 @pytest.fixture
@@ -140,17 +142,21 @@ def feed(n: int) -> bytes:
     ).encode()
 
 
-def _scheduler(home):
-    env = {**os.environ, "YUQING_HOME": str(home)}
-    for name in ("YUQING_DATABASE_URL", "YUQING_CONFIG", "YUQING_SOURCES"):
-        env.pop(name, None)
-    return subprocess.Popen(
-        [sys.executable, "-m", "yuqing.cli", "schedule"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+def _scheduler(home, name, **env_vars):
+    """A real ``yuqing schedule`` process on ``home``, logging to ``home/<name>.log`` (a file, not
+    a pipe nobody reads, which would stall it once full)."""
+    env = {**os.environ, "YUQING_HOME": str(home), **env_vars}
+    for var in ("YUQING_DATABASE_URL", "YUQING_CONFIG", "YUQING_SOURCES"):
+        if var not in env_vars:
+            env.pop(var, None)
+    with open(home / f"{name}.log", "w", encoding="utf-8") as log:
+        return subprocess.Popen(
+            [sys.executable, "-m", "yuqing.cli", "schedule"], env=env, stdout=log, stderr=log
+        )
+
+
+def _log(home, name) -> str:
+    return (home / f"{name}.log").read_text("utf-8")
 
 
 def _until(check, timeout_s, what):
@@ -179,15 +185,13 @@ def test_kill_9_during_ingestion_then_a_restart_loses_and_repeats_nothing(tmp_pa
     )
     app = App(load_settings({"YUQING_HOME": str(home)}))
     init_store(app)
-    from yuqing.jobs import ensure_model
-
     ensure_model(app)
 
     def posts():
         with app.sessions() as s:
             return s.scalar(select(func.count(Post.id)))
 
-    first = _scheduler(home)
+    first = _scheduler(home, "first")
     try:
         _until(lambda: posts() >= ITEMS, 90, "the first posts")
         first.send_signal(signal.SIGKILL)
@@ -197,7 +201,7 @@ def test_kill_9_during_ingestion_then_a_restart_loses_and_repeats_nothing(tmp_pa
             first.kill()
     stored_at_kill = posts()
     assert stored_at_kill < FEEDS * ITEMS  # killed in the middle of ingestion
-    second = _scheduler(home)
+    second = _scheduler(home, "second")
     try:
 
         def triaged():
@@ -241,4 +245,88 @@ def test_kill_9_during_ingestion_then_a_restart_loses_and_repeats_nothing(tmp_pa
         due_soon = s.scalars(select(Alert.case_id).where(Alert.kind == "due_soon")).all()
         cases = s.scalars(select(Case.id).where(Case.deadline_state == "due_soon")).all()
         assert sorted(due_soon) == sorted(cases)
+    app.close()
+
+
+CASES = 1200  # enough that one sweep of them all takes seconds, for the kill to land inside
+
+
+def _waiting_cases(app, now):
+    """``CASES`` unanswered cases, none swept yet: even ones 83% through their 48 hours (due
+    soon), odd ones two hours past their deadline (overdue, to be escalated)."""
+    with app.sessions.begin() as s:
+        s.add_all(
+            Case(
+                category="emergency",
+                severity="较大",
+                opened_at=now - timedelta(hours=40),
+                surfaced_at=now - timedelta(hours=40 if i % 2 == 0 else 50),
+                due_at=now + timedelta(hours=8 if i % 2 == 0 else -2),
+                response_form="response",
+                responsible_party="中牟县人民政府",
+                routing={"level": "county", "jurisdiction": "中牟县"},
+                model_version="seed",
+                updated_at=now,
+            )
+            for i in range(CASES)
+        )
+
+
+def test_kill_9_during_a_sweep_then_a_restart_loses_and_repeats_nothing(tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    app = App(load_settings({"YUQING_HOME": str(home)}))
+    init_store(app)
+    ensure_model(app)
+    _waiting_cases(app, datetime.now(UTC))
+    receiver = Receiver().start()
+    hook = {"YUQING_WEBHOOK_URL": receiver.url(), "YUQING_WEBHOOK_SECRET": "s3cret"}
+
+    def swept(state):
+        with app.sessions() as s:
+            return s.scalar(select(func.count(Case.id)).where(Case.deadline_state == state))
+
+    def count(what, *where):
+        with app.sessions() as s:
+            return s.scalar(select(func.count(what)).where(*where))
+
+    first = _scheduler(home, "first", **hook)
+    try:
+        _until(lambda: 'Running job "sweep' in _log(home, "first"), 60, "the first sweep")
+        first.send_signal(signal.SIGKILL)
+        first.wait(10)
+    finally:
+        if first.poll() is None:
+            first.kill()
+        app.engine.dispose()
+    # the kill landed inside the sweep, and its transaction left nothing half done behind
+    assert 'Job "sweep' not in _log(home, "first")
+    assert swept("on_track") == CASES
+    assert count(Alert.id) == count(CaseEvent.id) == 0
+
+    second = _scheduler(home, "second", **hook)
+    try:
+        _until(lambda: swept("on_track") == 0, 120, "the sweep after the restart")
+        _until(lambda: len(set(receiver.ids())) == CASES, 120, "every alert delivered")
+        second.send_signal(signal.SIGTERM)
+        assert second.wait(60) == 0
+    finally:
+        if second.poll() is None:
+            second.kill()
+        receiver.close()
+    assert swept("due_soon") == swept("overdue") == CASES // 2
+    with app.sessions() as s:
+        alerts = s.execute(select(Alert.case_id, Alert.kind)).all()
+        events = s.execute(select(CaseEvent.case_id, CaseEvent.action)).all()
+        states = dict(s.execute(select(Case.id, Case.deadline_state)).all())
+        escalated = s.scalar(select(func.count(Case.id)).where(Case.escalated_at.is_not(None)))
+    # one alert and one audit event per case for the state it reached; one escalation for each
+    # overdue case; each alert received once
+    assert sorted(alerts) == sorted(states.items())
+    assert sorted(e for e in events if e[1] != "escalated") == sorted(states.items())
+    assert sorted(c for c, a in events if a == "escalated") == sorted(
+        c for c, state in states.items() if state == "overdue"
+    )
+    assert escalated == CASES // 2
+    assert sorted(receiver.ids()) == sorted(set(receiver.ids()))
     app.close()

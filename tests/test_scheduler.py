@@ -5,11 +5,13 @@ from datetime import UTC, datetime, timedelta
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import func, select
 
+from tests.alerts.conftest import add_case, raise_alert
+from tests.webhook_receiver import Receiver
 from yuqing.app import App
 from yuqing.config import load_settings
 from yuqing.jobs import ensure_model, init_store
-from yuqing.scheduler import build_scheduler, cycle, sync_jobs
-from yuqing.storage.schema import Case, Post
+from yuqing.scheduler import ALERT_BATCH, build_scheduler, cycle, deliver, sync_jobs
+from yuqing.storage.schema import AlertDelivery, Case, Post
 from yuqing.storage.sources import set_enabled
 
 NOW = datetime(2026, 11, 27, 4, 0, tzinfo=UTC)
@@ -97,4 +99,28 @@ def test_a_cycle_reads_the_sources_file_ingests_and_opens_cases(tmp_path, http_s
     )
     assert case.responsible_party.startswith("大同市应急管理局")
     assert http_server.count("/news.rss") == 2
+    app.close()
+
+
+def test_the_alerts_job_sends_a_burst_in_one_turn(tmp_path):
+    """A sweep can turn hundreds of cases due soon at once: the alerts job sends them all in its
+    turn, in batches, instead of one batch per 30 seconds."""
+    receiver = Receiver().start()
+    settings = load_settings({"YUQING_HOME": str(tmp_path), "YUQING_WEBHOOK_URL": receiver.url()})
+    app = App(settings, clock=lambda: NOW)
+    init_store(app)
+    burst = 2 * ALERT_BATCH + 10
+    case_id = add_case(app.sessions)
+    for n in range(burst):
+        raise_alert(app.sessions, case_id, f"case-{case_id}-due_soon-{n}", ("webhook",))
+    try:
+        deliver(app)
+    finally:
+        receiver.close()
+    assert sorted(receiver.ids()) == sorted(f"case-{case_id}-due_soon-{n}" for n in range(burst))
+    with app.sessions() as s:
+        pending = s.scalar(
+            select(func.count(AlertDelivery.id)).where(AlertDelivery.status == "pending")
+        )
+    assert pending == 0
     app.close()

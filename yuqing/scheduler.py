@@ -52,6 +52,8 @@ log = logging.getLogger("yuqing.scheduler")
 TRIAGE_EVERY = timedelta(minutes=1)
 SWEEP_EVERY = timedelta(minutes=1)
 ALERTS_EVERY = timedelta(seconds=30)
+#: deliveries taken per batch of the alerts job
+ALERT_BATCH = 100
 SOURCES_EVERY = timedelta(minutes=1)
 DIGEST_AT = {"hour": 8, "minute": 0}
 REPORT_AT = {"day_of_week": "mon", "hour": 8, "minute": 30}
@@ -128,19 +130,30 @@ def sweep(app: App) -> None:
 
 
 def deliver(app: App) -> None:
+    """Send what the outbox holds, a batch at a time, until a batch finds fewer due than it
+    could take or the turn has used its ``ALERTS_EVERY``: a burst (one sweep turning hundreds of
+    cases due soon at once) then goes out in this turn instead of one batch per turn, and a stop
+    (SIGTERM waits for running jobs) is never held up for longer than that."""
     from yuqing.alerts.deliver import deliver_due
 
-    report = deliver_due(
-        app.sessions,
-        app.settings.alerts,
-        app.clock(),
-        user_agent=app.settings.http.user_agent,
-        tz=app.tz,
-    )
-    if report.sent or report.failed:
-        log.info(
-            "alerts: %d sent, %d failed, %d pending", report.sent, report.failed, report.pending
+    started = time.monotonic()
+    sent = failed = 0
+    while True:
+        report = deliver_due(
+            app.sessions,
+            app.settings.alerts,
+            app.clock(),
+            limit=ALERT_BATCH,
+            user_agent=app.settings.http.user_agent,
+            tz=app.tz,
         )
+        sent, failed = sent + report.sent, failed + report.failed
+        # a delivery taken is either sent or backed off, so each batch takes new ones
+        taken = report.sent + report.failed
+        if taken < ALERT_BATCH or time.monotonic() - started >= ALERTS_EVERY.total_seconds():
+            break
+    if sent or failed:
+        log.info("alerts: %d sent, %d failed, %d pending", sent, failed, report.pending)
 
 
 def digest(app: App) -> None:
@@ -223,6 +236,7 @@ def build_scheduler(app: App, every_minutes: int = 15) -> BlockingScheduler:
         IntervalTrigger(seconds=SOURCES_EVERY.total_seconds()),
         args=[app, scheduler, default],
         id="sources",
+        name="sources",
         next_run_time=now,
         **COMMON,
     )
@@ -236,6 +250,7 @@ def build_scheduler(app: App, every_minutes: int = 15) -> BlockingScheduler:
             IntervalTrigger(seconds=every.total_seconds()),
             args=[app],
             id=job_id,
+            name=job_id,
             next_run_time=now + timedelta(seconds=5),
             **COMMON,
         )
@@ -244,6 +259,7 @@ def build_scheduler(app: App, every_minutes: int = 15) -> BlockingScheduler:
         CronTrigger(**DIGEST_AT, timezone=app.tz),
         args=[app],
         id="digest",
+        name="digest",
         **COMMON,
     )
     scheduler.add_job(
@@ -251,6 +267,7 @@ def build_scheduler(app: App, every_minutes: int = 15) -> BlockingScheduler:
         CronTrigger(**REPORT_AT, timezone=app.tz),
         args=[app],
         id="report",
+        name="report",
         **COMMON,
     )
     sync_jobs(app, scheduler, default)

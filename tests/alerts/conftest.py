@@ -4,20 +4,17 @@ POST, an SMTP server (aiosmtpd) that keeps every message; and a case for alerts 
 from __future__ import annotations
 
 import socket
-import threading
-import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from tests.dbfixtures import db_url, engine, sessions  # noqa: F401  (fixtures)
+from tests.webhook_receiver import Receiver
 from yuqing.alerts.outbox import enqueue
 from yuqing.storage.schema import Case
 
@@ -60,74 +57,6 @@ def raise_alert(factory, case_id: int, key: str, channels, kind="overdue", at=NO
 
 
 # --- webhook receiver -------------------------------------------------------------------------
-
-
-@dataclass
-class Received:
-    path: str
-    headers: dict[str, str]  # names lower-case
-    body: bytes
-
-
-@dataclass
-class Receiver:
-    """An HTTP/1.1 server on 127.0.0.1 that records every POST and answers ``status`` (or
-    ``status_for[alert id]``), after ``delay`` seconds."""
-
-    port: int = 0
-    status: int = 200
-    status_for: dict[str, int] = field(default_factory=dict)
-    headers: dict[str, str] = field(default_factory=dict)
-    delay: float = 0.0
-    requests: list[Received] = field(default_factory=list)
-
-    def start(self) -> Receiver:
-        owner = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            timeout = 10
-
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                headers = {k.lower(): v for k, v in self.headers.items()}
-                with owner._lock:
-                    owner.requests.append(Received(self.path, headers, body))
-                if owner.delay:
-                    time.sleep(owner.delay)
-                status = owner.status_for.get(headers.get("x-yuqing-alert-id", ""), owner.status)
-                answer = f"status {status}".encode()
-                self.send_response(status)
-                for name, value in owner.headers.items():
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(answer)))
-                self.end_headers()
-                self.wfile.write(answer)
-
-            def log_message(self, format: str, *args: object) -> None:
-                pass
-
-        self._lock = threading.Lock()
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        self._httpd.daemon_threads = True
-        self.port = self._httpd.server_address[1]
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def url(self, path: str = "/hook") -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
-
-    def ids(self) -> list[str]:
-        """The alert ids received, in order."""
-        return [r.headers.get("x-yuqing-alert-id", "") for r in self.requests]
-
-    def close(self) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        self._thread.join(timeout=5)
 
 
 @pytest.fixture
