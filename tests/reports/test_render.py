@@ -144,6 +144,25 @@ def test_a_cjk_font_is_found_or_its_absence_logged(caplog):
         assert font in {f.name for f in fontManager.ttflist}
 
 
+def test_a_cjk_font_installed_after_matplotlib_listed_fonts_is_found(monkeypatch):
+    from matplotlib.font_manager import fontManager
+
+    cjk_font.cache_clear()
+    installed = cjk_font()
+    cjk_font.cache_clear()
+    if installed is None:
+        pytest.skip("no font with Chinese glyphs on this machine (e.g. fonts-wqy-microhei)")
+    # matplotlib's font list as it was cached before the font was installed
+    files = {f.fname for f in fontManager.ttflist if f.name == installed}
+    monkeypatch.setattr(
+        fontManager, "ttflist", [f for f in fontManager.ttflist if f.fname not in files]
+    )
+    try:
+        assert cjk_font() == installed
+    finally:
+        cjk_font.cache_clear()
+
+
 # --- yuqing report ----------------------------------------------------------------------------
 
 

@@ -252,9 +252,32 @@ def to_csv(sup: Supervision) -> str:
 def cjk_font() -> str | None:
     """The family name of an installed font with Chinese glyphs, or None (logged once)."""
     from matplotlib import font_manager
+
+    font = _find_cjk(font_manager.fontManager.ttflist)
+    if font is None:
+        # matplotlib lists the system's fonts once, in a cache kept between runs: a font
+        # installed since (the fix the warning below suggests) is not in it. Add the files it has
+        # not seen, then look again, rather than ask people to find and delete that cache.
+        known = {f.fname for f in font_manager.fontManager.ttflist}
+        for path in font_manager.findSystemFonts():
+            if path not in known:
+                try:
+                    font_manager.fontManager.addfont(path)
+                except (OSError, RuntimeError, ValueError):  # unreadable: skip it
+                    continue
+        font = _find_cjk(font_manager.fontManager.ttflist)
+    if font is None:
+        log.warning(
+            "no font with Chinese glyphs found (install e.g. fonts-noto-cjk): chart labels are "
+            "numbered as in the tables"
+        )
+    return font
+
+
+def _find_cjk(fonts: Sequence[Any]) -> str | None:
     from matplotlib.ft2font import FT2Font
 
-    entries = {f.name: f.fname for f in font_manager.fontManager.ttflist}
+    entries = {f.name: f.fname for f in fonts}
     hinted = sorted(name for name in entries if _CJK_HINT.search(name))
     for name in (*[n for n in CJK_FONTS if n in entries], *hinted):
         try:
@@ -262,10 +285,6 @@ def cjk_font() -> str | None:
                 return name
         except (OSError, RuntimeError):  # an unreadable font file: try the next
             continue
-    log.warning(
-        "no font with Chinese glyphs found (install e.g. fonts-noto-cjk): chart labels are "
-        "numbered as in the tables"
-    )
     return None
 
 
