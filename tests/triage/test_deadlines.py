@@ -52,3 +52,34 @@ def test_time_left_and_its_wording_with_a_fixed_now():
     )
     assert format_time_left(time_left(due, SURFACED + timedelta(hours=51))) == "超期 1天3小时"
     assert format_time_left(time_left(due, due - timedelta(minutes=7))) == "剩余 7分"
+
+
+def test_the_sql_form_of_surfaced_at_agrees_with_the_python_rule():
+    from sqlalchemy import Column, Integer, MetaData, Table, create_engine, insert, select
+
+    from yuqing.storage.schema import UTCDateTime
+    from yuqing.triage.deadlines import surfaced_at_sql
+
+    fetched = SURFACED + timedelta(hours=3)
+    published = [None, SURFACED, fetched, fetched + timedelta(minutes=1)]  # the last: future
+    table = Table(
+        "t",
+        MetaData(),
+        Column("id", Integer),
+        Column("pub", UTCDateTime),
+        Column("got", UTCDateTime),
+    )
+    engine = create_engine("sqlite://")
+    table.metadata.create_all(engine)
+    with engine.begin() as conn:
+        conn.execute(
+            insert(table), [{"id": i, "pub": p, "got": fetched} for i, p in enumerate(published)]
+        )
+        rows = conn.execute(
+            select(table.c.id, surfaced_at_sql(table.c.pub, table.c.got).label("s")).order_by(
+                table.c.id
+            )
+        ).all()
+    from_sql = [s for _, s in rows]  # read back through the column type, as aware UTC
+    assert from_sql == [surfaced_at(p, fetched) for p in published]
+    assert from_sql == [fetched, SURFACED, fetched, fetched]

@@ -39,6 +39,7 @@ from yuqing.crawlers.urls import canonicalize_url
 from yuqing.models.corpus import Example, post_text
 from yuqing.models.errors import CorpusError
 from yuqing.storage.errors import InvalidLabels, NotFound
+from yuqing.storage.in_lists import slices
 from yuqing.storage.schema import AnalystLabel, Post
 from yuqing.triage.categories import (
     CATEGORIES,
@@ -52,7 +53,6 @@ REMOVE = "remove"
 
 #: Labels in the order they are shown and exported: the notice's categories, then ``none``.
 _ORDER = {code: i for i, code in enumerate(dict.fromkeys((*CATEGORIES, NONE)))}
-_CHUNK = 500  # ids per IN (...) list: well under every backend's parameter limit
 _CSV_SEPARATORS = (",", ";", "|")
 # Spreadsheet programs run a cell that starts with one of these as a formula; scraped text is
 # hostile, so exported CSV cells get a leading apostrophe instead.
@@ -167,8 +167,7 @@ def current_labels(
         return _fold(session.execute(query))
     ids = list(dict.fromkeys(post_ids))
     result: dict[int, frozenset[str]] = {post_id: frozenset() for post_id in ids}
-    for start in range(0, len(ids), _CHUNK):
-        chunk = ids[start : start + _CHUNK]
+    for chunk in slices(ids):
         result.update(_fold(session.execute(query.where(AnalystLabel.post_id.in_(chunk)))))
     return result
 
@@ -389,8 +388,7 @@ def _require_post(session: Session, post_id: int) -> None:
 
 
 def _posts(session: Session, ids: Sequence[int]) -> Iterator[Post]:
-    for start in range(0, len(ids), _CHUNK):
-        chunk = ids[start : start + _CHUNK]
+    for chunk in slices(ids):
         yield from session.scalars(select(Post).where(Post.id.in_(chunk)).order_by(Post.id))
 
 

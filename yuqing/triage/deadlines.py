@@ -11,6 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, case
 
 from yuqing.triage.categories import EMERGENCY
 from yuqing.triage.severity import EXTRA_MAJOR, MAJOR
@@ -47,6 +50,15 @@ def surfaced_at(published_at: datetime | None, fetched_at: datetime) -> datetime
     if published_at is None or published_at > fetched_at:
         return fetched_at
     return published_at
+
+
+def surfaced_at_sql(published_at: ColumnElement[Any], fetched_at: ColumnElement[Any]) -> Any:
+    """:func:`surfaced_at` as a SQL expression over two columns, for counts made in the
+    database (an event's heat)."""
+    return case(
+        (and_(published_at.is_not(None), published_at <= fetched_at), published_at),
+        else_=fetched_at,
+    )
 
 
 def time_left(due_at: datetime, now: datetime) -> timedelta:

@@ -23,6 +23,7 @@ from typing import Any, Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from yuqing.storage.in_lists import slices
 from yuqing.storage.schema import Case
 from yuqing.triage.alerting import MAJOR_CASE, REFERRAL, is_major, raise_alert
 from yuqing.triage.cases import (
@@ -74,10 +75,10 @@ def active_cases(session: Session, event_ids: Sequence[int]) -> dict[int, Case]:
     """The active case of each event that has one (the oldest, should there be two)."""
     found: dict[int, Case] = {}
     ids = sorted(set(event_ids))
-    for start in range(0, len(ids), 900):
+    for chunk in slices(ids):
         for case in session.scalars(
             select(Case)
-            .where(Case.event_id.in_(ids[start : start + 900]), Case.status.in_(ACTIVE))
+            .where(Case.event_id.in_(chunk), Case.status.in_(ACTIVE))
             .order_by(Case.id.desc())
         ):
             assert case.event_id is not None

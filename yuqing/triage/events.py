@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from yuqing.crawlers.urls import canonicalize_url
 from yuqing.storage.bulk import insert_many
+from yuqing.storage.in_lists import slices
 from yuqing.storage.schema import Event, Post, PostSignature, SignatureBand
 from yuqing.triage.neardup import Signature, likenesses, signature
 
@@ -36,8 +37,6 @@ BAND_CAP = 8
 #: a post this alike to one already indexed (a repost) is not indexed itself: its twin stands
 #: for it in every later comparison, and a viral story does not fill the index
 REPRESENTED = 0.8
-#: values per SQL ``IN (…)`` list: well under SQLite's and PostgreSQL's parameter limits
-CHUNK = 900
 
 _URL = re.compile(r"https?://[^\s\"'<>，。；、）)】]+")
 
@@ -275,11 +274,9 @@ def _store(
         seen[result.event_of[p.id]].append(p.seen_at)
     grown = sorted(set(seen) - result.created)
     rows = []
-    for start in range(0, len(grown), CHUNK):
+    for chunk in slices(grown):
         for event, first, last in session.execute(
-            select(Event.id, Event.first_seen_at, Event.last_seen_at).where(
-                Event.id.in_(grown[start : start + CHUNK])
-            )
+            select(Event.id, Event.first_seen_at, Event.last_seen_at).where(Event.id.in_(chunk))
         ):
             rows.append(
                 {
@@ -333,10 +330,10 @@ class _Stored:
 
     def load_candidates(self, signatures: Sequence[Signature]) -> None:
         keys = sorted({key for sig in signatures for key in sig.bands})
-        for start in range(0, len(keys), CHUNK):
+        for chunk in slices(keys):
             rows = self.session.execute(
                 select(SignatureBand.band, SignatureBand.post_id).where(
-                    SignatureBand.band.in_(keys[start : start + CHUNK]),
+                    SignatureBand.band.in_(chunk),
                     SignatureBand.seen_at >= self.since,
                 )
             )
@@ -363,7 +360,7 @@ class _Stored:
         ]
 
     def _load(self, post_ids: Sequence[int]) -> None:
-        for start in range(0, len(post_ids), CHUNK):
+        for chunk in slices(post_ids):
             rows = self.session.execute(
                 select(
                     PostSignature.post_id,
@@ -372,7 +369,7 @@ class _Stored:
                     Post.event_id,
                 )
                 .join(Post, Post.id == PostSignature.post_id)
-                .where(PostSignature.post_id.in_(post_ids[start : start + CHUNK]))
+                .where(PostSignature.post_id.in_(chunk))
             )
             for post_id, data, size, event in rows:
                 self.signatures[post_id] = Signature.from_bytes(data, size)
@@ -381,11 +378,9 @@ class _Stored:
     def load_roots(self, events: Iterable[int]) -> None:
         """Learn in one query which of ``events`` were merged, and into what."""
         wanted = sorted({e for e in events if e > 0} - self.roots - set(self.merged))
-        for start in range(0, len(wanted), CHUNK):
+        for chunk in slices(wanted):
             rows = self.session.execute(
-                select(Event.id, Event.merged_into_id).where(
-                    Event.id.in_(wanted[start : start + CHUNK])
-                )
+                select(Event.id, Event.merged_into_id).where(Event.id.in_(chunk))
             )
             for event, into in rows:
                 if into is None:
@@ -429,11 +424,9 @@ def _linked_posts(
                 continue  # not a usable URL: no link
     out: dict[int, list[tuple[int, int | None]]] = defaultdict(list)
     urls = list(wanted)
-    for start in range(0, len(urls), CHUNK):
+    for chunk in slices(urls):
         rows = session.execute(
-            select(Post.canonical_url, Post.id, Post.event_id).where(
-                Post.canonical_url.in_(urls[start : start + CHUNK])
-            )
+            select(Post.canonical_url, Post.id, Post.event_id).where(Post.canonical_url.in_(chunk))
         )
         for url, quoted, event in rows:
             for post_id in wanted[url]:

@@ -18,9 +18,10 @@ from urllib.parse import urlsplit
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
+from yuqing.storage.in_lists import slices
 from yuqing.storage.schema import Post, Source
+from yuqing.triage.deadlines import surfaced_at_sql
 
-CHUNK = 900
 WINDOWS = (timedelta(hours=1), timedelta(hours=6), timedelta(hours=24))
 
 
@@ -62,24 +63,18 @@ def event_heat(session: Session, event_ids: Sequence[int], now: datetime) -> dic
     """Heat of each event in ``event_ids`` (events without posts are absent). Counted in SQL,
     one row per event and source, so that a story with ten thousand reposts costs no more to
     read than one with ten."""
-    surfaced = case(
-        (
-            and_(Post.published_at.is_not(None), Post.published_at <= Post.fetched_at),
-            Post.published_at,
-        ),
-        else_=Post.fetched_at,
-    )
+    surfaced = surfaced_at_sql(Post.published_at, Post.fetched_at)
     recent = [
         func.sum(case((and_(surfaced >= now - window, surfaced <= now), 1), else_=0))
         for window in WINDOWS
     ]
     per_source: dict[int, list[tuple[str, int, int, int, int]]] = defaultdict(list)
     ids = sorted(set(event_ids))
-    for start in range(0, len(ids), CHUNK):
+    for chunk in slices(ids):
         rows = session.execute(
             select(Post.event_id, Source.url, func.count(Post.id), *recent)
             .join(Source, Source.id == Post.source_id)
-            .where(Post.event_id.in_(ids[start : start + CHUNK]))
+            .where(Post.event_id.in_(chunk))
             .group_by(Post.event_id, Source.id, Source.url)
         )
         for event, url, posts, h1, h6, h24 in rows:

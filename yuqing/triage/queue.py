@@ -19,6 +19,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from yuqing.display import fit, terminal_safe
+from yuqing.storage.in_lists import slices
 from yuqing.storage.schema import Case, Classification, Post
 from yuqing.triage.cases import ACTIVE, AWAITING, MERGED, OPEN
 from yuqing.triage.categories import CATEGORIES
@@ -129,10 +130,10 @@ def event_urls(
 ) -> dict[int, tuple[str, ...]]:
     """The URLs of each event's posts, in the order they were stored, at most ``limit`` each."""
     out: dict[int, list[str]] = {}
-    for start in range(0, len(event_ids), 900):
+    for chunk in slices(event_ids):
         rows = session.execute(
             select(Post.event_id, Post.canonical_url)
-            .where(Post.event_id.in_(event_ids[start : start + 900]))
+            .where(Post.event_id.in_(chunk))
             .order_by(Post.id)
         )
         for event, url in rows:
@@ -148,8 +149,7 @@ def _flags(session: Session, cases: Sequence[Case]) -> dict[int, dict[str, list[
     cases = [c for c in cases if c.post_id is not None]
     by_post = {(c.post_id, c.model_version): c.id for c in cases}
     out: dict[int, dict[str, list[str]]] = {}
-    for start in range(0, len(cases), 500):
-        chunk = cases[start : start + 500]
+    for chunk in slices(cases):
         rows = session.execute(
             select(
                 Classification.post_id,
