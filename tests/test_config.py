@@ -50,3 +50,18 @@ def test_a_bad_config_file_is_named(tmp_path, text, message):
 def test_a_named_config_file_must_exist(tmp_path):
     with pytest.raises(ConfigError, match="not a file"):
         load_settings({"YUQING_CONFIG": str(tmp_path / "missing.toml")})
+
+
+def test_the_crawl_time_limit_from_the_file_or_the_environment(tmp_path):
+    assert load_settings({"YUQING_HOME": str(tmp_path)}).crawl_time_limit_s == 600.0
+    (tmp_path / "yuqing.toml").write_text("crawl_time_limit = 120\n", "utf-8")
+    assert load_settings({"YUQING_HOME": str(tmp_path)}).crawl_time_limit_s == 120.0
+    env = {"YUQING_HOME": str(tmp_path), "YUQING_CRAWL_TIME_LIMIT": "4.5"}
+    assert load_settings(env).crawl_time_limit_s == 4.5
+
+
+@pytest.mark.parametrize("value", ["0", "-3", "soon", "inf", "nan"])
+def test_a_crawl_time_limit_that_is_not_positive_seconds_is_named(tmp_path, value):
+    env = {"YUQING_HOME": str(tmp_path), "YUQING_CRAWL_TIME_LIMIT": value}
+    with pytest.raises(ConfigError, match=f"YUQING_CRAWL_TIME_LIMIT.*'{value}'"):
+        load_settings(env)

@@ -1,6 +1,6 @@
 """Faults the scheduler must survive: a locked or briefly unreachable database (retried, with a
-log line), and ``kill -9`` in the middle of ingestion or of a deadline sweep (a restart loses and
-repeats nothing)."""
+log line), ``kill -9`` in the middle of ingestion or of a deadline sweep (a restart loses and
+repeats nothing), and a crawl that hangs (ended at its limit; the feeds do not wait for it)."""
 
 import logging
 import os
@@ -31,6 +31,7 @@ from yuqing.storage.schema import (
     CaseEvent,
     Classification,
     Post,
+    Source,
 )
 
 
@@ -252,6 +253,56 @@ def test_kill_9_during_ingestion_then_a_restart_loses_and_repeats_nothing(tmp_pa
         due_soon = s.scalars(select(Alert.case_id).where(Alert.kind == "due_soon")).all()
         cases = s.scalars(select(Case.id).where(Case.deadline_state == "due_soon")).all()
         assert sorted(due_soon) == sorted(cases)
+    app.close()
+
+
+def test_a_hanging_crawl_is_ended_at_its_limit_while_the_feeds_run(tmp_path, http_server):
+    limit = 20
+    http_server.add("/sitemap.xml", b"<urlset/>", headers={"Content-Type": "application/xml"})
+    http_server.routes["/sitemap.xml"].delay = 120  # answers long after the limit
+    for n in range(2):
+        http_server.add(f"/f{n}.rss", feed(n), headers={"Content-Type": "application/rss+xml"})
+    home = tmp_path / "home"
+    home.mkdir()
+    # the read timeout is raised above the limit, so that the limit is what ends the crawl
+    (home / "yuqing.toml").write_text(
+        f"crawl_time_limit = {limit}\n[http]\nread_timeout = 300\n", "utf-8"
+    )
+    (home / "sources.toml").write_text(
+        f'[[source]]\nname = "挂起的网站"\nurl = "{http_server.url("/sitemap.xml")}"\n'
+        'kind = "sitemap"\n'
+        + "".join(
+            f'[[source]]\nname = "源{n}"\nurl = "{http_server.url(f"/f{n}.rss")}"\n'
+            for n in range(2)
+        ),
+        "utf-8",
+    )
+    app = App(load_settings({"YUQING_HOME": str(home)}))
+    init_store(app)
+    ensure_model(app)
+
+    def hanging():
+        with app.sessions() as s:
+            return s.scalars(select(Source).where(Source.name == "挂起的网站")).one()
+
+    def posts():
+        with app.sessions() as s:
+            return s.scalar(select(func.count(Post.id)))
+
+    scheduler = _scheduler(home, "scheduler")
+    try:
+        _until(lambda: posts() == 2 * ITEMS, 60, "the feeds' posts")
+        assert hanging().last_error is None  # the crawl still hangs: the feeds did not wait
+        _until(lambda: hanging().last_error is not None, limit + 30, "the crawl to be ended")
+        scheduler.send_signal(signal.SIGTERM)
+        assert scheduler.wait(60) == 0
+    finally:
+        if scheduler.poll() is None:
+            scheduler.kill()
+    source = hanging()
+    assert source.last_error == f"crawl exceeded its time limit of {limit} s"
+    assert source.last_error_kind == "temporary"
+    assert "crawl 挂起的网站: failed" in _log(home, "scheduler")
     app.close()
 
 

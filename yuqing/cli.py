@@ -99,7 +99,7 @@ def cmd_crawl(app: App, args: argparse.Namespace) -> int:
     from yuqing.display import terminal_safe
 
     app.ready()
-    if args.timeout <= 0:
+    if args.timeout is not None and args.timeout <= 0:
         raise UsageError(f"--timeout {args.timeout}: give a number of seconds above 0")
     reports = jobs.run_crawls(app, args.source or None, args.timeout)
     for r in reports:
@@ -420,9 +420,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--timeout",
         type=float,
-        default=600.0,
         metavar="SECONDS",
-        help="end a crawl that runs longer, and record it (default 600)",
+        help="end a crawl that runs longer, and record it (default: YUQING_CRAWL_TIME_LIMIT, 600)",
     )
 
     p = command(

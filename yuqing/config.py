@@ -13,6 +13,8 @@ Environment variables:
   key of their HMAC-SHA256 signature header; no URL, no webhook alerts.
 - ``YUQING_SMTP_URL``: ``smtp://user:password@host:port`` (``smtps://`` for TLS) for alert and
   digest e-mail; ``YUQING_MAIL_FROM``, ``YUQING_MAIL_TO`` (comma-separated): its envelope.
+- ``YUQING_CRAWL_TIME_LIMIT``: seconds one crawl (sitemap, site, board) may run before its child
+  process is ended and the crawl recorded as failed (default 600).
 """
 
 from __future__ import annotations
@@ -67,6 +69,8 @@ class Settings:
     #: the timezone in which days are cut and times are shown (DESIGN: house rules)
     display_tz: str = "Asia/Shanghai"
     alerts: AlertSettings = field(default_factory=AlertSettings)
+    #: seconds one crawl may run before it is ended and recorded as failed
+    crawl_time_limit_s: float = 600.0
 
     @property
     def models_dir(self) -> Path:
@@ -124,7 +128,25 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         sources_file=sources_file,
         http=http,
         alerts=alerts,
+        crawl_time_limit_s=_seconds(
+            "crawl_time_limit",
+            env.get("YUQING_CRAWL_TIME_LIMIT") or file_values.get("crawl_time_limit"),
+            Settings.crawl_time_limit_s,
+        ),
     )
+
+
+def _seconds(key: str, value: object, default: float) -> float:
+    """A positive number of seconds, from the environment (text) or the file (a number)."""
+    if value is None or value == "":
+        return default
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        seconds = float("nan")
+    if not 0 < seconds < float("inf"):
+        raise ConfigError(f"{key} (YUQING_{key.upper()}) must be seconds above 0, not {value!r}")
+    return seconds
 
 
 def _http_limits(values: object, origin: Path) -> HttpLimits:

@@ -148,15 +148,13 @@ def ingest_and_triage(
         return reports, run.finish()
 
 
-#: how long one crawl may run before it is killed and recorded as failed
-CRAWL_TIME_LIMIT_S = 600.0
-
-
 def run_crawls(
-    app: App, names: list[str] | None = None, timeout_s: float = CRAWL_TIME_LIMIT_S
+    app: App, names: list[str] | None = None, timeout_s: float | None = None
 ) -> list[CrawlReport]:
     """Crawl the named sources, else every due source that is not a feed, one child process
-    each (Twisted's reactor cannot restart, so a long-lived process never crawls itself)."""
+    each (Twisted's reactor cannot restart, so a long-lived process never crawls itself), each
+    ended after ``timeout_s`` (default: the ``crawl_time_limit`` setting)."""
+    timeout_s = app.settings.crawl_time_limit_s if timeout_s is None else timeout_s
     if names is None:
         with app.sessions() as session:
             now = app.clock()
