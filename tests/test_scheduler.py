@@ -1,5 +1,6 @@
 """The scheduler's jobs: what runs when, and one real cycle against a local feed."""
 
+import logging
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.triggers.cron import CronTrigger
@@ -123,4 +124,25 @@ def test_the_alerts_job_sends_a_burst_in_one_turn(tmp_path):
             select(func.count(AlertDelivery.id)).where(AlertDelivery.status == "pending")
         )
     assert pending == 0
+    app.close()
+
+
+def test_warm_up_loads_the_model_and_the_dictionary_before_any_job(tmp_path, caplog, monkeypatch):
+    from yuqing.models import tokenize
+    from yuqing.scheduler import warm_up
+
+    # as in a new process: no segmenter, no dictionary loaded yet
+    monkeypatch.setattr(tokenize, "_segment", None)
+    monkeypatch.setattr(tokenize, "_tokenizer", None)
+    app = make_app(tmp_path, tmp_path / "sources.toml")
+    init_store(app)
+    with caplog.at_level(logging.WARNING, logger="yuqing.scheduler"):
+        warm_up(app)  # no model yet: said, not fatal
+    assert "no model yet" in caplog.text
+    # the segmenter and its dictionary are loaded (Python jieba's, unless rjieba is installed)
+    assert tokenize._segment is not None
+    assert tokenize._segment is not tokenize._python_segmenter or tokenize._tokenizer is not None
+    version, _ = ensure_model(app)
+    warm_up(app)
+    assert app._model is not None and app._model[1] == version
     app.close()

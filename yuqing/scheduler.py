@@ -43,6 +43,7 @@ from yuqing import jobs
 from yuqing.app import App
 from yuqing.crawlers.health import is_due
 from yuqing.crawlers.sources import FEED, interval_seconds
+from yuqing.memory import limit_arenas
 from yuqing.singleton import scheduler_lock
 from yuqing.storage.errors import DatabaseUnavailable
 from yuqing.storage.schema import Source
@@ -320,11 +321,29 @@ def _remove(scheduler: BlockingScheduler, job_id: str) -> None:
         pass
 
 
+def warm_up(app: App) -> None:
+    """Load what the jobs will need before the first of them runs: the model in use, and
+    jieba's dictionary (some 60 MB, otherwise loaded by the first post this process classifies,
+    minutes or hours after the start). The scheduler is then at its working size from the
+    start, and a model that cannot be loaded is reported at once rather than by a job."""
+    from yuqing.models import registry
+    from yuqing.models.tokenize import words
+
+    if registry.current_version(app.settings.models_dir) is None:
+        log.warning("no model yet: triage waits until one is trained (yuqing init, yuqing train)")
+    else:
+        _, version = app.model()
+        log.info("model %s loaded", version)
+    words("预热分词词典")
+
+
 def run_scheduler(app: App, every_minutes: int = 15) -> None:
     """Run until SIGTERM or Ctrl-C; refuses to start while another scheduler holds the store
     (``singleton.AlreadyRunning``)."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    limit_arenas()  # before any job thread starts (yuqing.memory says why)
     with scheduler_lock(app.engine):
+        warm_up(app)
         scheduler = build_scheduler(app, every_minutes)
 
         def stop(signum: int, frame: Any) -> None:
