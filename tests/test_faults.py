@@ -352,7 +352,8 @@ def test_kill_9_during_a_sweep_then_a_restart_loses_and_repeats_nothing(tmp_path
 
     first = _scheduler(home, "first", **hook)
     try:
-        _until(lambda: 'Running job "sweep' in _log(home, "first"), 60, "the first sweep")
+        start = f"sweep: {CASES} cases waiting"
+        _until(lambda: start in _log(home, "first"), 60, "the first sweep")
         first.send_signal(signal.SIGKILL)
         first.wait(10)
     finally:
@@ -360,7 +361,7 @@ def test_kill_9_during_a_sweep_then_a_restart_loses_and_repeats_nothing(tmp_path
             first.kill()
         app.engine.dispose()
     # the kill landed inside the sweep, and its transaction left nothing half done behind
-    assert 'Job "sweep' not in _log(home, "first")
+    assert "newly due soon" not in _log(home, "first")
     assert swept("on_track") == CASES
     assert count(Alert.id) == count(CaseEvent.id) == 0
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from yuqing.app import App
 from yuqing.crawlers.crawl import CrawlReport, crawl_in_subprocess
@@ -19,8 +19,9 @@ from yuqing.models.corpus import load_seed, split_held_out
 from yuqing.models.evaluate import evaluate
 from yuqing.models.pool import PredictorPool
 from yuqing.storage.db import transaction, upgrade
-from yuqing.storage.schema import Source
+from yuqing.storage.schema import Case, Source
 from yuqing.storage.sources import sync_sources
+from yuqing.triage.cases import AWAITING
 from yuqing.triage.events import prune_index
 from yuqing.triage.responsibility import default_rules
 from yuqing.triage.run import TriageReport, TriageRun, count_pending, triage
@@ -174,6 +175,12 @@ def run_crawls(
             report = CrawlReport(name, "failed", error=str(exc), error_kind=TEMPORARY)
         reports.append(report)
     return reports
+
+
+def count_waiting(app: App) -> int:
+    """Cases waiting for a response (what the sweep looks at)."""
+    with app.sessions() as session:
+        return session.scalar(select(func.count(Case.id)).where(Case.status.in_(AWAITING))) or 0
 
 
 def run_sweep(app: App) -> SweepReport:

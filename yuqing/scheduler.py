@@ -92,8 +92,12 @@ def fetch_source(app: App, source_id: int) -> None:
         name, kind = source.name, source.kind
     if kind == FEED:
         for r in jobs.run_ingest(app, [name]):
+            # a turn that brought nothing is routine: said only at debug level
+            quiet = r.status != "failed" and not r.new_posts
             log.log(
-                logging.WARNING if r.status == "failed" else logging.INFO,
+                logging.WARNING
+                if r.status == "failed"
+                else (logging.DEBUG if quiet else logging.INFO),
                 "source %s: %s, %d new%s",
                 r.name,
                 r.status,
@@ -120,6 +124,7 @@ def triage(app: App) -> None:
 
 
 def sweep(app: App) -> None:
+    log.info("sweep: %d cases waiting for a response", jobs.count_waiting(app))
     report = jobs.run_sweep(app)
     if report.due_soon or report.overdue:
         log.warning(
@@ -322,17 +327,19 @@ def _remove(scheduler: BlockingScheduler, job_id: str) -> None:
 
 
 def warm_up(app: App) -> None:
-    """Load what the jobs will need before the first of them runs: the model in use, and
-    jieba's dictionary (some 60 MB, otherwise loaded by the first post this process classifies,
-    minutes or hours after the start). The scheduler is then at its working size from the
-    start, and a model that cannot be loaded is reported at once rather than by a job."""
+    """Load what the jobs will need before the first of them runs: the model in use with its
+    table of terms for explanations, and jieba's dictionary (together some 90 MB, otherwise
+    loaded by the first posts this process classifies, minutes or hours after the start). The
+    scheduler is then at its working size from the start, and a model that cannot be loaded is
+    reported at once rather than by a job."""
     from yuqing.models import registry
     from yuqing.models.tokenize import words
 
     if registry.current_version(app.settings.models_dir) is None:
         log.warning("no model yet: triage waits until one is trained (yuqing init, yuqing train)")
     else:
-        _, version = app.model()
+        classifier, version = app.model()
+        classifier.prepare()
         log.info("model %s loaded", version)
     words("预热分词词典")
 
@@ -341,6 +348,10 @@ def run_scheduler(app: App, every_minutes: int = 15) -> None:
     """Run until SIGTERM or Ctrl-C; refuses to start while another scheduler holds the store
     (``singleton.AlreadyRunning``)."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    # A line per HTTP request and two per job run (200 sources every 10 s: some sixty lines a
+    # second) would bury what an operator looks for; their warnings and errors still show.
+    for noisy in ("httpx", "apscheduler"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     limit_arenas()  # before any job thread starts (yuqing.memory says why)
     with scheduler_lock(app.engine):
         warm_up(app)

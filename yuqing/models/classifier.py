@@ -300,6 +300,12 @@ class Classifier:
                 reasons[post][label] = _readable(terms[columns[span]], values[span])
         return reasons
 
+    def prepare(self) -> None:
+        """Build now what explaining a prediction needs (the table of terms, some 25 MB for the
+        seed model), instead of when the first flagged post is explained: for a long-running
+        process that should reach its working size at start."""
+        self._terms()
+
     def _terms(self) -> tuple[np.ndarray, np.ndarray]:
         """Display string of each feature column, and whether it may be shown as a reason."""
         cached = self.__dict__.get("_terms_cache")
