@@ -222,6 +222,9 @@ def main() -> None:
         f"memory: peak {peak:.0f} MB, growth {growth:.2f} MB/min after the first minute "
         f"({len(samples)} samples)"
     )
+    # the shape of the curve tells a step at start-up (a load, a cache filling) from a leak
+    by_minute = [m for t, m in samples if t >= 60 and int(t) % 60 < 5]
+    print("resident MB at minute 1, 2, …: " + " ".join(f"{m:.0f}" for m in by_minute))
     print(
         f"posts={posts} cases={cases} duplicates={duplicates} peak_mb={peak:.0f} "
         f"growth_mb_per_min={growth:.2f}"
