@@ -163,6 +163,14 @@ def _scheduler(home, name, **env_vars):
         )
 
 
+def _ready_store(home):
+    """An app on ``home`` with its store migrated and a model trained, as ``yuqing init``."""
+    app = App(load_settings({"YUQING_HOME": str(home)}))
+    init_store(app)
+    ensure_model(app)
+    return app
+
+
 def _log(home, name) -> str:
     return (home / f"{name}.log").read_text("utf-8")
 
@@ -191,9 +199,7 @@ def test_kill_9_during_ingestion_then_a_restart_loses_and_repeats_nothing(tmp_pa
         ),
         "utf-8",
     )
-    app = App(load_settings({"YUQING_HOME": str(home)}))
-    init_store(app)
-    ensure_model(app)
+    app = _ready_store(home)
 
     def posts():
         with app.sessions() as s:
@@ -277,9 +283,7 @@ def test_a_hanging_crawl_is_ended_at_its_limit_while_the_feeds_run(tmp_path, htt
         ),
         "utf-8",
     )
-    app = App(load_settings({"YUQING_HOME": str(home)}))
-    init_store(app)
-    ensure_model(app)
+    app = _ready_store(home)
 
     def hanging():
         with app.sessions() as s:
@@ -335,9 +339,7 @@ def test_kill_9_during_a_sweep_then_a_restart_loses_and_repeats_nothing(tmp_path
     restarted: each case is alerted, audited and escalated exactly once per state it reached."""
     home = tmp_path / "home"
     home.mkdir()
-    app = App(load_settings({"YUQING_HOME": str(home)}))
-    init_store(app)
-    ensure_model(app)
+    app = _ready_store(home)
     _waiting_cases(app, datetime.now(UTC))
     receiver = Receiver().start()
     hook = {"YUQING_WEBHOOK_URL": receiver.url(), "YUQING_WEBHOOK_SECRET": "s3cret"}
