@@ -27,3 +27,12 @@ def test_the_model_is_loaded_once_and_again_after_a_promotion(tmp_path):
     assert registry.current_version(app.settings.models_dir) == second
     reloaded, version = app.model()
     assert version == second and reloaded is not model
+
+
+def test_the_http_client_is_kept_for_the_process_and_closed_with_the_app(tmp_path):
+    app = App(load_settings({"YUQING_HOME": str(tmp_path)}))
+    client = app.http
+    assert app.http is client  # one client: connections and TLS set-up are reused
+    assert client.headers["User-Agent"] == app.settings.http.user_agent
+    app.close()
+    assert client.is_closed

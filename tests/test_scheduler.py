@@ -127,13 +127,17 @@ def test_the_alerts_job_sends_a_burst_in_one_turn(tmp_path):
     app.close()
 
 
-def test_warm_up_loads_the_model_and_the_dictionary_before_any_job(tmp_path, caplog, monkeypatch):
+def test_warm_up_loads_the_model_the_dictionary_and_the_rules_before_any_job(
+    tmp_path, caplog, monkeypatch
+):
     from yuqing.models import tokenize
     from yuqing.scheduler import warm_up
+    from yuqing.triage.responsibility import default_rules
 
-    # as in a new process: no segmenter, no dictionary loaded yet
+    # as in a new process: no segmenter, no dictionary, no routing rules loaded yet
     monkeypatch.setattr(tokenize, "_segment", None)
     monkeypatch.setattr(tokenize, "_tokenizer", None)
+    default_rules.cache_clear()
     app = make_app(tmp_path, tmp_path / "sources.toml")
     init_store(app)
     with caplog.at_level(logging.WARNING, logger="yuqing.scheduler"):
@@ -142,6 +146,7 @@ def test_warm_up_loads_the_model_and_the_dictionary_before_any_job(tmp_path, cap
     # the segmenter and its dictionary are loaded (Python jieba's, unless rjieba is installed)
     assert tokenize._segment is not None
     assert tokenize._segment is not tokenize._python_segmenter or tokenize._tokenizer is not None
+    assert default_rules.cache_info().currsize == 1  # triage and sweep find them loaded
     version, _ = ensure_model(app)
     warm_up(app)
     assert app._model is not None and app._model[1] == version

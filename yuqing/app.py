@@ -9,6 +9,7 @@ from functools import cached_property
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import httpx
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -34,6 +35,15 @@ class App:
     def sessions(self) -> sessionmaker[Session]:
         return session_factory(self.engine)
 
+    @cached_property
+    def http(self) -> httpx.Client:
+        """The process's HTTP client for feed fetches, kept open so that connections and the
+        TLS set-up (the CA bundle read into a new context) are reused: the scheduler fetches
+        one source at a time, many times a minute. Closed by :meth:`close`."""
+        from yuqing.crawlers.fetch import make_client
+
+        return make_client(self.settings.http)
+
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.settings.display_tz)
@@ -55,5 +65,7 @@ class App:
         return self
 
     def close(self) -> None:
+        if "http" in self.__dict__:
+            self.http.close()
         if "engine" in self.__dict__:
             self.engine.dispose()

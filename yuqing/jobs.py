@@ -66,7 +66,7 @@ def sync_sources_file(app: App) -> tuple[int, int] | None:
 
 
 def run_ingest(app: App, names: list[str] | None = None, force: bool = False) -> list[SourceReport]:
-    return list(ingest(app.sessions, app.settings.http, app.clock, names, force))
+    return list(ingest(app.sessions, app.settings.http, app.clock, names, force, client=app.http))
 
 
 #: below this many posts, starting worker processes costs more than it saves
@@ -138,7 +138,13 @@ def ingest_and_triage(
         reports = []
         waiting = 0  # posts stored since triage last looked: look only once a batch is there
         for report in ingest(
-            app.sessions, app.settings.http, app.clock, names, force, parsers=pool.executor
+            app.sessions,
+            app.settings.http,
+            app.clock,
+            names,
+            force,
+            parsers=pool.executor,
+            client=app.http,
         ):
             reports.append(report)
             waiting += report.new_posts

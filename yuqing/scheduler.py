@@ -43,7 +43,7 @@ from yuqing import jobs
 from yuqing.app import App
 from yuqing.crawlers.health import is_due
 from yuqing.crawlers.sources import FEED, interval_seconds
-from yuqing.memory import limit_arenas
+from yuqing.memory import limit_arenas, release_free_memory
 from yuqing.singleton import scheduler_lock
 from yuqing.storage.errors import DatabaseUnavailable
 from yuqing.storage.schema import Source
@@ -121,6 +121,8 @@ def triage(app: App) -> None:
     report = jobs.run_triage(app)
     if report.classified:
         log.info("triage: %d posts, %s", report.classified, report.summary())
+        # the run's batches are freed now; give their pages back (yuqing.memory says why)
+        release_free_memory()
 
 
 def sweep(app: App) -> None:
@@ -328,12 +330,13 @@ def _remove(scheduler: BlockingScheduler, job_id: str) -> None:
 
 def warm_up(app: App) -> None:
     """Load what the jobs will need before the first of them runs: the model in use with its
-    table of terms for explanations, and jieba's dictionary (together some 90 MB, otherwise
-    loaded by the first posts this process classifies, minutes or hours after the start). The
-    scheduler is then at its working size from the start, and a model that cannot be loaded is
-    reported at once rather than by a job."""
+    table of terms for explanations, jieba's dictionary and the routing rules (together some
+    90 MB, otherwise loaded by the first posts this process classifies, minutes or hours after
+    the start). The scheduler is then at its working size from the start, and a model that
+    cannot be loaded is reported at once rather than by a job."""
     from yuqing.models import registry
     from yuqing.models.tokenize import words
+    from yuqing.triage.responsibility import default_rules
 
     if registry.current_version(app.settings.models_dir) is None:
         log.warning("no model yet: triage waits until one is trained (yuqing init, yuqing train)")
@@ -342,6 +345,7 @@ def warm_up(app: App) -> None:
         classifier.prepare()
         log.info("model %s loaded", version)
     words("预热分词词典")
+    default_rules()  # the organisation directory and the division index, for triage and sweep
 
 
 def run_scheduler(app: App, every_minutes: int = 15) -> None:

@@ -1,5 +1,6 @@
 """Ingestion end to end: real feeds served from 127.0.0.1 into a real database."""
 
+import threading
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -7,6 +8,7 @@ import feedparser
 from sqlalchemy import select
 
 from yuqing.config import HttpLimits
+from yuqing.crawlers.fetch import make_client
 from yuqing.crawlers.ingest import ingest
 from yuqing.crawlers.sources import SourceSpec
 from yuqing.storage.schema import Post, Source
@@ -142,6 +144,37 @@ def test_the_same_post_from_two_sources_is_stored_once(sessions, http_server, re
     assert reports["a"].new_posts > 0
     assert reports["b"].new_posts == 0
     assert reports["b"].duplicates == reports["a"].new_posts
+
+
+def test_a_callers_client_serves_every_turn_and_one_source_is_fetched_in_the_callers_thread(
+    sessions, http_server, read_fixture
+):
+    """The scheduler's turns (one source each, many a minute) share the process's client and
+    start no thread of their own; a run over several sources still fetches them in parallel."""
+    http_server.add("/a", read_fixture("rss20_city_gov.xml"))
+    http_server.add("/b", read_fixture("atom_news.xml"))
+    add(sessions, "a", http_server.url("/a"))
+    add(sessions, "b", http_server.url("/b"))
+    seen: list[tuple[str, int]] = []
+
+    def note(request):
+        seen.append((request.url.path, threading.get_ident()))
+
+    with make_client(LIMITS) as client:
+        client.event_hooks["request"].append(note)
+        for turn, name in enumerate(("a", "b", "a")):
+            now = NOW + timedelta(minutes=turn)
+            report = run(sessions, now=now, names=[name], client=client)[name]
+            assert report.status in ("fetched", "unchanged", "not_modified")
+            assert not client.is_closed  # the caller's to close
+        assert [path for path, _ in seen] == ["/a", "/b", "/a"]
+        assert {thread for _, thread in seen} == {threading.get_ident()}
+        seen.clear()
+        both = run(sessions, now=NOW + timedelta(minutes=5), force=True, client=client)
+        assert set(both) == {"a", "b"}
+        assert sorted(path for path, _ in seen) == ["/a", "/b"]
+        assert threading.get_ident() not in {thread for _, thread in seen}
+    assert len(posts(sessions)) > 0
 
 
 def test_named_sources_are_fetched_even_while_backing_off(sessions, http_server, read_fixture):

@@ -259,10 +259,12 @@ def ingest(
     names: list[str] | None = None,
     force: bool = False,
     parsers: ProcessPoolExecutor | None = None,
+    client: httpx.Client | None = None,
 ) -> Iterator[SourceReport]:
     """Fetch the due (or named) sources and store what they hold; yields one report per source
     as soon as it is stored. Feeds are parsed in ``parsers`` when given (the caller's pool),
-    else in a pool of this call's own when there are many sources."""
+    else in a pool of this call's own when there are many sources. ``client`` is the caller's
+    long-lived HTTP client (left open); without one, the call makes its own."""
     with sessions() as session:
         snaps = due_sources(session, now(), names, force)
     own = None
@@ -271,13 +273,18 @@ def ingest(
         own, _ = process_pool(cpu_workers(), preload=["yuqing.crawlers.ingest"])
         parsers = own
     with (
-        make_client(limits) as client,
-        ThreadPoolExecutor(FETCH_WORKERS) as pool,
+        nullcontext(client) if client is not None else make_client(limits) as http,
+        # One source (the scheduler's turn for it) is fetched in the calling thread: a pool
+        # would start a thread per turn, many times a second with hundreds of sources.
+        ThreadPoolExecutor(FETCH_WORKERS) if len(snaps) > 1 else nullcontext() as pool,
         own or nullcontext(),
     ):
-        futures = [pool.submit(prepare_source, client, limits, snap, parsers) for snap in snaps]
-        for future in futures:
-            prepared = future.result()
+        if pool is None:
+            results = (prepare_source(http, limits, snap, parsers) for snap in snaps)
+        else:
+            futures = [pool.submit(prepare_source, http, limits, snap, parsers) for snap in snaps]
+            results = (future.result() for future in futures)
+        for prepared in results:
             try:
                 with transaction(sessions) as session:
                     report = record(session, prepared, now())
