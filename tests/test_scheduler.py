@@ -147,6 +147,7 @@ def test_warm_up_loads_the_model_the_dictionary_and_the_rules_before_any_job(
     assert tokenize._segment is not None
     assert tokenize._segment is not tokenize._python_segmenter or tokenize._tokenizer is not None
     assert default_rules.cache_info().currsize == 1  # triage and sweep find them loaded
+    assert "http" in app.__dict__  # the feed turns' shared client, made before their threads
     version, _ = ensure_model(app)
     warm_up(app)
     assert app._model is not None and app._model[1] == version

@@ -346,6 +346,9 @@ def warm_up(app: App) -> None:
         log.info("model %s loaded", version)
     words("预热分词词典")
     default_rules()  # the organisation directory and the division index, for triage and sweep
+    # made here, before the job threads that share it: cached_property takes no lock
+    # (Python 3.12 on), and two first turns at once could each make a client
+    app.http  # noqa: B018
 
 
 def run_scheduler(app: App, every_minutes: int = 15) -> None:
