@@ -6,7 +6,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect, select, text
 from sqlalchemy.exc import StatementError
 
-from yuqing.storage.db import check_schema, downgrade, make_engine, upgrade
+from yuqing.storage.db import SQLITE_CACHE_KIB, check_schema, downgrade, make_engine, upgrade
 from yuqing.storage.errors import DatabaseUnavailable, SchemaOutOfDate
 from yuqing.storage.schema import Base, Case, CaseEvent, Source
 
@@ -100,6 +100,7 @@ def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(tmp_path):
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert conn.execute(text("PRAGMA busy_timeout")).scalar() >= 5000
         assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert conn.execute(text("PRAGMA cache_size")).scalar() == -SQLITE_CACHE_KIB
     engine.dispose()
 
 

@@ -26,6 +26,12 @@ if TYPE_CHECKING:
 # a second), which every crawl child process would pay at start-up without ever migrating.
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+#: each connection's page cache, in KiB. SQLite's own default is 2,000; a pooled connection
+#: holds its cache for as long as the process runs and fills it as the store grows, so the
+#: scheduler's resident size crept up by up to 2 MB per pooled connection (bench/soak.py).
+#: The file's pages stay in the operating system's cache, so a page this one drops costs a read
+#: from memory, not from disk: halving it left bench/ingest.py's rate where it was.
+SQLITE_CACHE_KIB = 1024
 
 
 def safe_url(url: str) -> str:
@@ -66,6 +72,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     # WAL makes NORMAL durable against application crashes; only power loss can drop the tail.
     cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")  # negative: KiB, not pages
     cursor.close()
 
 
